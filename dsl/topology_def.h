@@ -1,0 +1,59 @@
+// The compiled form of a topology: nodes with their factories, grouped into
+// sub-topologies, plus the internal topics. Produced by GraphBuilder::build(),
+// read by the runtime and the test driver.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "kstreams/detail/node.h"
+
+namespace kstreams::internal {
+
+enum class NodeKind { SOURCE, PROCESSOR, SINK };
+
+struct NodeDef {
+  std::string name;
+  NodeKind kind = NodeKind::PROCESSOR;
+  std::vector<std::string> parents;
+  std::vector<std::string> children;
+  detail::NodeFactory factory;
+  std::vector<std::string> topics;  // SOURCE: its topics; SINK: its topic (empty if extracted)
+  bool internalTopic = false;       // topics are internal (prefixed with application.id)
+  std::string extractorDescription; // SINK with a TopicNameExtractor
+  int subtopology = -1;
+};
+
+struct InternalTopicDef {
+  std::string name;         // without the application.id prefix
+  int32_t partitions = -1;  // -1: as many as the source topics upstream
+  std::string upstreamNode; // to find those source topics
+};
+
+struct SubtopologyDef {
+  int id = 0;
+  std::vector<std::string> nodes;          // in the order they were added
+  std::vector<std::string> sourceTopics;   // as named in the DSL (internal ones unprefixed)
+  std::set<std::string> internalSourceTopics;
+};
+
+class TopologyDef {
+ public:
+  std::vector<NodeDef> nodes;  // in the order they were added
+  std::map<std::string, size_t> index;
+  std::vector<SubtopologyDef> subtopologies;
+  std::map<std::string, InternalTopicDef> internalTopics;
+
+  [[nodiscard]] const NodeDef& node(const std::string& name) const { return nodes.at(index.at(name)); }
+  NodeDef& node(const std::string& name) { return nodes.at(index.at(name)); }
+  [[nodiscard]] bool has(const std::string& name) const { return index.count(name) != 0; }
+
+  /// The external source topics of every node upstream of `node` (through
+  /// repartition topics, recursively).
+  [[nodiscard]] std::set<std::string> upstreamSourceTopics(const std::string& node) const;
+};
+
+}  // namespace kstreams::internal

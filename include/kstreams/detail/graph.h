@@ -1,0 +1,58 @@
+// The recorder behind StreamsBuilder: the DSL templates append nodes to it, and
+// build() compiles them into a Topology. Implemented in dsl/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kstreams/detail/node.h"
+
+namespace kstreams {
+class Topology;
+}
+
+namespace kstreams::internal {
+class TopologyDef;
+}
+
+namespace kstreams::detail {
+
+class GraphBuilder {
+ public:
+  GraphBuilder();
+  ~GraphBuilder();
+  GraphBuilder(const GraphBuilder&) = delete;
+  GraphBuilder& operator=(const GraphBuilder&) = delete;
+
+  /// `prefix` followed by the builder's next ten-digit index (KSTREAM-FILTER-0000000003).
+  std::string newName(std::string_view prefix);
+  /// The user's name if given, else a generated one.
+  std::string nameOr(const std::string& userName, std::string_view prefix);
+
+  void addSource(const std::string& name, const std::vector<std::string>& topics,
+                 NodeFactory factory, bool internalTopics = false);
+  void addProcessor(const std::string& name, const std::vector<std::string>& parents,
+                    NodeFactory factory);
+  /// `topic` empty: the topic is chosen per record by `extractorDescription`.
+  void addSink(const std::string& name, const std::string& parent, const std::string& topic,
+               NodeFactory factory, bool internalTopic = false,
+               const std::string& extractorDescription = "");
+  /// An internal repartition topic `<application.id>-<name>`; partitions < 0: as many
+  /// as the source topics upstream of `upstreamNode`.
+  void addRepartitionTopic(const std::string& name, int32_t partitions,
+                           const std::string& upstreamNode);
+  /// A misuse found while recording (no serde, empty name): build() reports it.
+  void recordError(std::string message);
+
+  /// Validates and compiles what was recorded. Throws TopologyException.
+  Topology build();
+
+ private:
+  std::shared_ptr<internal::TopologyDef> def_;
+  std::vector<std::string> errors_;
+  int index_ = 0;
+};
+
+}  // namespace kstreams::detail

@@ -1,0 +1,84 @@
+// The type-erased processor node that the DSL's typed operations compile to.
+// Public only because the DSL templates instantiate subclasses of it; user code
+// should not depend on anything in kstreams::detail.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kstreams/record.h"
+
+namespace kstreams::detail {
+
+/// Timestamp and headers travelling with a record through the processor chain.
+struct RecordMeta {
+  int64_t timestamp = 0;
+  const Headers* headers = nullptr;
+};
+
+/// What a node sees of the task running it. Implemented by the runtime.
+class NodeContext {
+ public:
+  virtual ~NodeContext() = default;
+  /// Topic, partition, offset, timestamp and headers of the input record being processed.
+  [[nodiscard]] virtual RecordContext recordContext() const = 0;
+  /// Sends serialized bytes to a topic. partition < 0: the producer's partitioner.
+  /// key/value nullptr: null.
+  virtual void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
+                    const char* value, size_t valueSize, int64_t timestamp,
+                    const Headers* headers) = 0;
+  /// Number of partitions of a topic, or -1 when not known.
+  virtual int32_t partitionsFor(const std::string& topic) = 0;
+  /// The full name of an internal topic (`<application.id>-<name>`).
+  [[nodiscard]] virtual std::string internalTopicName(const std::string& name) const = 0;
+};
+
+class Node {
+ public:
+  explicit Node(std::string name) : name_(std::move(name)) {}
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  virtual void init(NodeContext& context) { context_ = &context; }
+  /// key and value point to the node's input types, as the DSL guarantees.
+  virtual void process(const void* key, const void* value, const RecordMeta& meta) = 0;
+  virtual void close() {}
+
+  void addChild(Node* child) { children_.push_back(child); }
+  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const std::vector<Node*>& children() const { return children_; }
+
+ protected:
+  void forward(const void* key, const void* value, const RecordMeta& meta) {
+    for (Node* child : children_) child->process(key, value, meta);
+  }
+  NodeContext* context_ = nullptr;
+
+ private:
+  std::string name_;
+  std::vector<Node*> children_;
+};
+
+/// The first node of a chain: reads raw bytes of one or more topics.
+class SourceNodeBase : public Node {
+ public:
+  using Node::Node;
+  /// Turns the raw record into key and value; throws SerializationException.
+  virtual void deserialize(const RawRecord& record) = 0;
+  /// Forwards what deserialize() produced.
+  virtual void forwardDeserialized(const RecordMeta& meta) = 0;
+  /// The record's timestamp by this source's extractor (may throw StreamsException).
+  virtual int64_t extractTimestamp(const RawRecord& record, int64_t partitionTime) = 0;
+  void process(const void* key, const void* value, const RecordMeta& meta) override {
+    forward(key, value, meta);
+  }
+};
+
+using NodeFactory = std::function<std::unique_ptr<Node>()>;
+
+}  // namespace kstreams::detail

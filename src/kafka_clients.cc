@@ -1,0 +1,214 @@
+#include "src/kafka_clients.h"
+
+#include <chrono>
+#include <thread>
+
+#include "src/log.h"
+
+namespace kstreams::internal {
+
+std::string kafkaErrorString(rd_kafka_resp_err_t err) {
+  return std::string(rd_kafka_err2str(err)) + " (" + rd_kafka_err2name(err) + ")";
+}
+
+namespace {
+
+void logCallback(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  const std::string msg = std::string(rd_kafka_name(rk)) + " [" + fac + "] " + buf;
+  if (level <= 3) {
+    KS_LOG(ERROR, msg);
+  } else if (level <= 4) {
+    KS_LOG(WARN, msg);
+  } else if (level <= 6) {
+    KS_LOG(INFO, msg);
+  } else {
+    KS_LOG(DEBUG, msg);
+  }
+}
+
+void errorCallback(rd_kafka_t* rk, int err, const char* reason, void*) {
+  auto code = static_cast<rd_kafka_resp_err_t>(err);
+  // Transport errors come and go while brokers restart; librdkafka retries them.
+  const bool transient = code == RD_KAFKA_RESP_ERR__TRANSPORT || code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+  const std::string msg = std::string(rd_kafka_name(rk)) + ": " + kafkaErrorString(code) + ": " + reason;
+  if (transient) {
+    KS_LOG(DEBUG, msg);
+  } else {
+    KS_LOG(WARN, msg);
+  }
+}
+
+}  // namespace
+
+KafkaHandle createClient(rd_kafka_type_t type, const std::vector<std::pair<std::string, std::string>>& defaults,
+                         const std::vector<std::pair<std::string, std::string>>& user,
+                         ConfigureFn configure, void* opaque) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto* list : {&defaults, &user}) {
+    for (const auto& [k, v] : *list) {
+      if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        throw ConfigException("librdkafka rejected " + k + "=" + v + ": " + err);
+      }
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, logCallback);
+  rd_kafka_conf_set_error_cb(conf, errorCallback);
+  if (opaque != nullptr) rd_kafka_conf_set_opaque(conf, opaque);
+  if (configure != nullptr) configure(conf, opaque);
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw StreamsException(std::string("Could not create a Kafka client: ") + err);
+  }
+  return KafkaHandle(rk);
+}
+
+std::vector<std::pair<std::string, std::string>> consumerDefaults(const StreamsConfigValues& c,
+                                                                  const std::string& clientId) {
+  return {
+      {"bootstrap.servers", c.bootstrapServers},
+      {"client.id", clientId},
+      {"group.id", c.applicationId},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      // Co-partitioning: partition p of every topic of a sub-topology goes to the
+      // same member only with the (eager) range assignor.
+      {"partition.assignment.strategy", "range"},
+      {"enable.partition.eof", "false"},
+      // Large fetch queues: consumer throughput depends on them.
+      {"queued.max.messages.kbytes", "1048576"},
+      {"queued.min.messages", "1000000"},
+  };
+}
+
+std::vector<std::pair<std::string, std::string>> producerDefaults(const StreamsConfigValues& c,
+                                                                  const std::string& clientId) {
+  return {
+      {"bootstrap.servers", c.bootstrapServers},
+      {"client.id", clientId},
+      {"acks", "all"},
+      {"linger.ms", "5"},
+      {"batch.num.messages", "10000"},
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      // The Java producer's partitioner, so that keys land where Java clients put them.
+      {"partitioner", "murmur2_random"},
+      {"enable.idempotence", "false"},
+  };
+}
+
+std::vector<std::pair<std::string, std::string>> adminDefaults(const StreamsConfigValues& c) {
+  return {{"bootstrap.servers", c.bootstrapServers}, {"client.id", c.clientId + "-admin"}};
+}
+
+ProducerCollector::ProducerCollector(const StreamsConfigValues& config, Metrics& metrics,
+                                     const std::string& clientId)
+    : config_(config), metrics_(metrics) {
+  producer_ = createClient(
+      RD_KAFKA_PRODUCER, producerDefaults(config, clientId), config.producer,
+      [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_dr_msg_cb(conf, &ProducerCollector::onDelivery); },
+      this);
+}
+
+ProducerCollector::~ProducerCollector() {
+  topics_.clear();
+  if (producer_) rd_kafka_flush(producer_.get(), 10000);
+}
+
+void ProducerCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  auto* self = static_cast<ProducerCollector*>(opaque);
+  std::lock_guard<std::mutex> lock(self->errorsMutex_);
+  self->deliveryErrors_.emplace_back(rd_kafka_topic_name(msg->rkt), msg->err);
+}
+
+rd_kafka_topic_t* ProducerCollector::topicHandle(const std::string& topic) {
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return it->second.get();
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
+  if (rkt == nullptr) {
+    throw FatalStreamsError("Could not create a producer topic handle for " + topic + ": " +
+                            kafkaErrorString(rd_kafka_last_error()));
+  }
+  topics_.emplace(topic, TopicHandle(rkt));
+  return rkt;
+}
+
+void ProducerCollector::send(const std::string& topic, int32_t partition, const char* key,
+                             size_t keySize, const char* value, size_t valueSize, int64_t timestamp,
+                             const Headers* headers) {
+  rd_kafka_topic_t* rkt = topicHandle(topic);
+  for (;;) {
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (headers != nullptr && !headers->empty()) {
+      hdrs = rd_kafka_headers_new(headers->size());
+      for (const auto& h : *headers) {
+        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
+                            h.value ? h.value->data() : nullptr,
+                            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
+      }
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_RKT(rkt),
+        RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key), keySize),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value), valueSize),
+        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(producer_.get(), 50);
+      continue;
+    }
+    handleError(topic, err);
+    return;
+  }
+}
+
+void ProducerCollector::handleError(const std::string& topic, rd_kafka_resp_err_t err) {
+  metrics_.productionErrors++;
+  const std::string what = "Error sending a record to topic " + topic + ": " + kafkaErrorString(err);
+  if (config_.productionHandler == HandlerResponse::FAIL) {
+    KS_LOG(ERROR, what);
+    throw FatalStreamsError(what + ". The default.production.exception.handler is logAndFail; set "
+                            "it to logAndContinue to drop records that cannot be written");
+  }
+  metrics_.droppedRecords++;
+  KS_LOG(WARN, what + " (dropped: logAndContinue)");
+}
+
+void ProducerCollector::flush() {
+  for (;;) {
+    const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), 60000);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (err != RD_KAFKA_RESP_ERR__TIMED_OUT) {
+      throw FatalStreamsError("Producer flush failed: " + kafkaErrorString(err));
+    }
+    KS_LOG(WARN, "Producer flush still waiting after 60 s for " +
+                     std::to_string(rd_kafka_outq_len(producer_.get())) + " records");
+  }
+  std::vector<std::pair<std::string, rd_kafka_resp_err_t>> errors;
+  {
+    std::lock_guard<std::mutex> lock(errorsMutex_);
+    errors.swap(deliveryErrors_);
+  }
+  for (const auto& [topic, err] : errors) handleError(topic, err);
+}
+
+int32_t ProducerCollector::partitionsFor(const std::string& topic) {
+  auto it = partitionCounts_.find(topic);
+  if (it != partitionCounts_.end()) return it->second;
+  const rd_kafka_metadata_t* md = nullptr;
+  int32_t count = -1;
+  if (rd_kafka_metadata(producer_.get(), 0, topicHandle(topic), &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) count = md->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(md);
+  }
+  if (count > 0) partitionCounts_[topic] = count;
+  return count;
+}
+
+}  // namespace kstreams::internal

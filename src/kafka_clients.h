@@ -1,0 +1,82 @@
+// librdkafka handles wrapped once, in RAII types, and the one place where
+// librdkafka error codes become kstreams exceptions and messages.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "src/metrics.h"
+#include "src/record_collector.h"
+#include "src/streams_config.h"
+
+namespace kstreams::internal {
+
+struct KafkaHandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaHandleDeleter>;
+
+struct PartitionListDeleter {
+  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+};
+using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
+
+struct TopicHandleDeleter {
+  void operator()(rd_kafka_topic_t* t) const { rd_kafka_topic_destroy(t); }
+};
+using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicHandleDeleter>;
+
+/// "Local: Broker transport failure (_TRANSPORT)": the message and the code name.
+std::string kafkaErrorString(rd_kafka_resp_err_t err);
+
+using ConfigureFn = void (*)(rd_kafka_conf_t*, void*);
+
+/// Creates a client with kstreams' defaults, then the user's settings, then
+/// `configure` (callbacks). Throws StreamsException with librdkafka's reason.
+KafkaHandle createClient(rd_kafka_type_t type, const std::vector<std::pair<std::string, std::string>>& defaults,
+                         const std::vector<std::pair<std::string, std::string>>& user,
+                         ConfigureFn configure = nullptr, void* opaque = nullptr);
+
+/// kstreams' default settings for the consumer, producer and admin clients.
+std::vector<std::pair<std::string, std::string>> consumerDefaults(const StreamsConfigValues& c, const std::string& clientId);
+std::vector<std::pair<std::string, std::string>> producerDefaults(const StreamsConfigValues& c, const std::string& clientId);
+std::vector<std::pair<std::string, std::string>> adminDefaults(const StreamsConfigValues& c);
+
+/// RecordCollector over a librdkafka producer: sends with a copy of the bytes,
+/// collects delivery errors, and hands every error to the production handler.
+class ProducerCollector final : public RecordCollector {
+ public:
+  ProducerCollector(const StreamsConfigValues& config, Metrics& metrics, const std::string& clientId);
+  ~ProducerCollector() override;
+
+  void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
+            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override;
+  int32_t partitionsFor(const std::string& topic) override;
+
+  /// Serves delivery reports.
+  void poll() { rd_kafka_poll(producer_.get(), 0); }
+  /// Waits for every sent record to be acknowledged; throws FatalStreamsError when
+  /// one failed and the production handler is logAndFail.
+  void flush();
+
+ private:
+  static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque);
+  void handleError(const std::string& topic, rd_kafka_resp_err_t err);
+  rd_kafka_topic_t* topicHandle(const std::string& topic);
+
+  const StreamsConfigValues& config_;
+  Metrics& metrics_;
+  KafkaHandle producer_;
+  std::unordered_map<std::string, TopicHandle> topics_;
+  std::unordered_map<std::string, int32_t> partitionCounts_;
+  std::mutex errorsMutex_;
+  std::vector<std::pair<std::string, rd_kafka_resp_err_t>> deliveryErrors_;
+};
+
+}  // namespace kstreams::internal

@@ -1,0 +1,215 @@
+#include "kstreams/kafka_streams.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "dsl/topology_def.h"
+#include "kstreams/errors.h"
+#include "src/internal_topics.h"
+#include "src/log.h"
+#include "src/metrics.h"
+#include "src/stream_thread.h"
+#include "src/streams_config.h"
+
+namespace kstreams {
+
+std::string_view toString(KafkaStreams::State state) {
+  switch (state) {
+    case KafkaStreams::State::CREATED: return "CREATED";
+    case KafkaStreams::State::REBALANCING: return "REBALANCING";
+    case KafkaStreams::State::RUNNING: return "RUNNING";
+    case KafkaStreams::State::PENDING_SHUTDOWN: return "PENDING_SHUTDOWN";
+    case KafkaStreams::State::NOT_RUNNING: return "NOT_RUNNING";
+    case KafkaStreams::State::PENDING_ERROR: return "PENDING_ERROR";
+    case KafkaStreams::State::ERROR: return "ERROR";
+  }
+  return "?";
+}
+
+namespace internal {
+
+using State = KafkaStreams::State;
+
+class KafkaStreamsImpl {
+ public:
+  KafkaStreamsImpl(const Topology& topology, const Properties& props)
+      : topology_(topology), config_(parseConfig(props)) {
+    if (topology_.definition().nodes.empty()) {
+      throw TopologyException("the topology is empty: build it with StreamsBuilder before starting");
+    }
+  }
+
+  ~KafkaStreamsImpl() {
+    close(std::chrono::milliseconds::max());
+    if (errorShutdown_.joinable()) errorShutdown_.join();
+  }
+
+  void start() {
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      if (state_ != State::CREATED) {
+        throw IllegalStateException(std::string("start() called in state ") +
+                                    std::string(toString(state_)) + "; a KafkaStreams starts once");
+      }
+    }
+    prepareTopics(topology_.definition(), config_);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    setStateLocked(State::REBALANCING);
+    for (int i = 0; i < config_.numStreamThreads; ++i) startThreadLocked();
+    KS_LOG(INFO, "Started " + std::to_string(config_.numStreamThreads) + " stream thread(s) of " +
+                     config_.applicationId);
+  }
+
+  bool close(std::chrono::milliseconds timeout) {
+    const auto deadline = timeout == std::chrono::milliseconds::max()
+                              ? std::chrono::steady_clock::time_point::max()
+                              : std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::recursive_mutex> lock(mu_);
+    if (state_ == State::CREATED) {
+      setStateLocked(State::NOT_RUNNING);
+      return true;
+    }
+    const bool toError = state_ == State::PENDING_ERROR || state_ == State::ERROR;
+    if (!toError && state_ != State::NOT_RUNNING) setStateLocked(State::PENDING_SHUTDOWN);
+    for (auto& t : threads_) t->shutdown();
+    const bool done = changed_.wait_until(lock, deadline, [&] {
+      for (auto& t : threads_) {
+        if (!t->finished()) return false;
+      }
+      return true;
+    });
+    if (!done) return false;
+    auto threads = std::move(threads_);
+    threads_.clear();
+    lock.unlock();
+    for (auto& t : threads) t->join();
+    lock.lock();
+    if (state_ == State::PENDING_SHUTDOWN) setStateLocked(State::NOT_RUNNING);
+    if (state_ == State::PENDING_ERROR) setStateLocked(State::ERROR);
+    return true;
+  }
+
+  State state() const {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    return state_;
+  }
+
+  void setStateListener(KafkaStreams::StateListener l) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    listener_ = std::move(l);
+  }
+  void setUncaughtExceptionHandler(KafkaStreams::UncaughtExceptionHandler h) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    handler_ = std::move(h);
+  }
+  std::map<std::string, double> metrics() const { return metrics_.snapshot(); }
+
+ private:
+  void startThreadLocked() {
+    StreamThread::Callbacks callbacks;
+    callbacks.onStateChange = [this](int, StreamThread::State) { onThreadStateChange(); };
+    callbacks.onError = [this](int index, std::exception_ptr e) { onThreadError(index, e); };
+    auto thread = std::make_unique<StreamThread>(nextThreadIndex_++, topology_.definition(), config_,
+                                                 metrics_, std::move(callbacks));
+    thread->start();
+    threads_.push_back(std::move(thread));
+  }
+
+  void setStateLocked(State s) {
+    if (s == state_) return;
+    const State old = state_;
+    state_ = s;
+    KS_LOG(INFO, "State transition from " + std::string(toString(old)) + " to " + std::string(toString(s)));
+    if (listener_) listener_(s, old);
+    changed_.notify_all();
+  }
+
+  void onThreadStateChange() {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    changed_.notify_all();
+    if (state_ != State::RUNNING && state_ != State::REBALANCING) return;
+    bool allRunning = true;
+    for (auto& t : threads_) {
+      const auto s = t->state();
+      if (s == StreamThread::State::DEAD) continue;
+      if (s != StreamThread::State::RUNNING) allRunning = false;
+    }
+    setStateLocked(allRunning ? State::RUNNING : State::REBALANCING);
+  }
+
+  void onThreadError(int index, std::exception_ptr error) {
+    std::string what = "unknown error";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    KS_LOG(ERROR, "Stream thread " + std::to_string(index + 1) + " died: " + what);
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    auto response = KafkaStreams::StreamThreadExceptionResponse::SHUTDOWN_CLIENT;
+    if (handler_) {
+      try {
+        response = handler_(error);
+      } catch (...) {
+        KS_LOG(ERROR, "The uncaught exception handler threw; shutting the client down");
+      }
+    }
+    if (response == KafkaStreams::StreamThreadExceptionResponse::REPLACE_THREAD &&
+        (state_ == State::RUNNING || state_ == State::REBALANCING)) {
+      KS_LOG(INFO, "Replacing stream thread " + std::to_string(index + 1));
+      startThreadLocked();
+      return;
+    }
+    if (state_ == State::PENDING_ERROR || state_ == State::ERROR || state_ == State::PENDING_SHUTDOWN ||
+        state_ == State::NOT_RUNNING) {
+      return;
+    }
+    setStateLocked(State::PENDING_ERROR);
+    for (auto& t : threads_) t->shutdown();
+    // Joining happens off the dying thread.
+    if (!errorShutdown_.joinable()) {
+      errorShutdown_ = std::thread([this] {
+        std::unique_lock<std::recursive_mutex> lock(mu_);
+        changed_.wait(lock, [&] {
+          for (auto& t : threads_) {
+            if (!t->finished()) return false;
+          }
+          return true;
+        });
+        if (state_ == State::PENDING_ERROR) setStateLocked(State::ERROR);
+      });
+    }
+  }
+
+  Topology topology_;
+  StreamsConfigValues config_;
+  Metrics metrics_;
+  mutable std::recursive_mutex mu_;
+  std::condition_variable_any changed_;
+  State state_ = State::CREATED;
+  KafkaStreams::StateListener listener_;
+  KafkaStreams::UncaughtExceptionHandler handler_;
+  std::vector<std::unique_ptr<StreamThread>> threads_;
+  int nextThreadIndex_ = 0;
+  std::thread errorShutdown_;
+};
+
+}  // namespace internal
+
+KafkaStreams::KafkaStreams(const Topology& topology, const Properties& config)
+    : impl_(std::make_unique<internal::KafkaStreamsImpl>(topology, config)) {}
+KafkaStreams::~KafkaStreams() = default;
+void KafkaStreams::start() { impl_->start(); }
+bool KafkaStreams::close(std::chrono::milliseconds timeout) { return impl_->close(timeout); }
+KafkaStreams::State KafkaStreams::state() const { return impl_->state(); }
+void KafkaStreams::setStateListener(StateListener listener) { impl_->setStateListener(std::move(listener)); }
+void KafkaStreams::setUncaughtExceptionHandler(UncaughtExceptionHandler handler) {
+  impl_->setUncaughtExceptionHandler(std::move(handler));
+}
+std::map<std::string, double> KafkaStreams::metrics() const { return impl_->metrics(); }
+
+}  // namespace kstreams

@@ -1,0 +1,254 @@
+#include "src/stream_task.h"
+
+#include <limits>
+#include <map>
+#include <typeinfo>
+
+#include "src/log.h"
+
+namespace kstreams::internal {
+
+StreamTask::StreamTask(TaskId id, const TopologyDef& def, const std::vector<std::string>& topics,
+                       TaskEnv env)
+    : id_(id), env_(env) {
+  const auto& sub = def.subtopologies.at(static_cast<size_t>(id.subtopology));
+  std::map<std::string, detail::Node*> byName;
+  for (const auto& name : sub.nodes) {
+    nodes_.push_back(def.node(name).factory());
+    byName[name] = nodes_.back().get();
+  }
+  // Children in the order they were added: split() relies on it.
+  for (const auto& name : sub.nodes) {
+    for (const auto& child : def.node(name).children) byName.at(name)->addChild(byName.at(child));
+  }
+  for (const auto& topic : topics) {
+    Queue q;
+    q.topic = topic;
+    for (const auto& name : sub.nodes) {
+      const auto& n = def.node(name);
+      if (n.kind != NodeKind::SOURCE) continue;
+      for (const auto& t : n.topics) {
+        const std::string full = n.internalTopic ? env_.config.applicationId + "-" + t : t;
+        if (full == topic) q.source = static_cast<detail::SourceNodeBase*>(byName.at(name));
+      }
+    }
+    if (q.source == nullptr) {
+      throw StreamsException("task " + id.toString() + " has no source for topic " + topic);
+    }
+    queues_.push_back(std::move(q));
+  }
+  for (auto& n : nodes_) n->init(*this);
+}
+
+StreamTask::~StreamTask() {
+  for (auto& q : queues_) {
+    for (auto& r : q.records) release(r);
+  }
+}
+
+void StreamTask::release(StampedRecord& r) {
+  if (r.message != nullptr) {
+    rd_kafka_message_destroy(r.message);
+    r.message = nullptr;
+  }
+  r.owned.reset();
+}
+
+int StreamTask::queueIndex(const std::string& topic) const {
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    if (queues_[i].topic == topic) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+size_t StreamTask::addRecord(int queue, StampedRecord record) {
+  auto& q = queues_[static_cast<size_t>(queue)];
+  try {
+    record.timestamp = q.source->extractTimestamp(record.raw, q.partitionTime);
+  } catch (...) {
+    release(record);
+    throw;
+  }
+  if (record.timestamp >= 0 && record.timestamp > q.partitionTime) q.partitionTime = record.timestamp;
+  q.records.push_back(std::move(record));
+  return q.records.size();
+}
+
+bool StreamTask::hasBuffered() const {
+  for (const auto& q : queues_) {
+    if (!q.records.empty()) return true;
+  }
+  return false;
+}
+
+void StreamTask::loadHeaders(const StampedRecord& r) {
+  currentHeadersPtr_ = nullptr;
+  if (r.owned) {
+    if (!r.owned->headers.empty()) currentHeadersPtr_ = &r.owned->headers;
+    return;
+  }
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (r.message == nullptr || rd_kafka_message_headers(r.message, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;
+  }
+  currentHeaders_.clear();
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+    if (value == nullptr) {
+      currentHeaders_.add(name, std::nullopt);
+    } else {
+      currentHeaders_.add(name, std::string(static_cast<const char*>(value), size));
+    }
+  }
+  currentHeadersPtr_ = &currentHeaders_;
+}
+
+bool StreamTask::process() {
+  // The buffered head with the smallest timestamp goes first (skipped ones at once).
+  Queue* next = nullptr;
+  for (auto& q : queues_) {
+    if (q.records.empty()) continue;
+    if (next == nullptr || q.records.front().timestamp < next->records.front().timestamp) next = &q;
+  }
+  if (next == nullptr) return false;
+  StampedRecord record = std::move(next->records.front());
+  next->records.pop_front();
+  struct Release {
+    StampedRecord& r;
+    ~Release() { StreamTask::release(r); }
+  } releaseAtEnd{record};
+  next->nextOffset = record.raw.offset + 1;
+  next->dirty = true;
+
+  if (record.timestamp < 0) {
+    env_.metrics.invalidTimestamps++;
+    env_.metrics.droppedRecords++;
+    KS_LOG(WARN, "Skipping record of " + std::string(record.raw.topic) + "-" +
+                     std::to_string(record.raw.partition) + " offset " +
+                     std::to_string(record.raw.offset) + ": invalid timestamp " +
+                     std::to_string(record.timestamp) + " from the timestamp extractor");
+    return true;
+  }
+  if (record.timestamp > streamTime_) streamTime_ = record.timestamp;
+  current_ = &record;
+  loadHeaders(record);
+  record.raw.headers = currentHeadersPtr_;
+  struct ClearCurrent {
+    const StampedRecord*& c;
+    ~ClearCurrent() { c = nullptr; }
+  } clearAtEnd{current_};
+
+  try {
+    next->source->deserialize(record.raw);
+  } catch (const FatalStreamsError&) {
+    throw;
+  } catch (const std::exception& e) {
+    handleDeserializationError(record, e);
+    return true;
+  }
+  try {
+    next->source->forwardDeserialized(detail::RecordMeta{record.timestamp, currentHeadersPtr_});
+  } catch (const FatalStreamsError&) {
+    throw;
+  } catch (const std::exception& e) {
+    handleProcessingError(record, e);
+    return true;
+  }
+  env_.metrics.recordsProcessed++;
+  return true;
+}
+
+namespace {
+std::string describe(const StampedRecord& r) {
+  return "topic=" + std::string(r.raw.topic) + ", partition=" + std::to_string(r.raw.partition) +
+         ", offset=" + std::to_string(r.raw.offset);
+}
+std::string exceptionType(const std::exception& e) {
+  if (dynamic_cast<const SerializationException*>(&e) != nullptr) return "kstreams::SerializationException";
+  if (dynamic_cast<const StreamsException*>(&e) != nullptr) return "kstreams::StreamsException";
+  return typeid(e).name();
+}
+}  // namespace
+
+void StreamTask::sendToDeadLetterQueue(const StampedRecord& r, const std::string& type,
+                                       const std::string& message) {
+  const auto& topic = env_.config.deadLetterQueueTopic;
+  if (topic.empty()) return;
+  Headers headers;
+  if (r.raw.headers != nullptr) headers = *r.raw.headers;
+  // Header names of KIP-1034, so that tools written for Kafka Streams read them.
+  headers.add("__streams.errors.exception", type);
+  headers.add("__streams.errors.message", message);
+  headers.add("__streams.errors.topic", std::string(r.raw.topic));
+  headers.add("__streams.errors.partition", std::to_string(r.raw.partition));
+  headers.add("__streams.errors.offset", std::to_string(r.raw.offset));
+  env_.collector.send(topic, -1, r.raw.key, r.raw.keySize, r.raw.value, r.raw.valueSize,
+                      r.raw.timestamp, &headers);
+  env_.metrics.deadLetterRecords++;
+}
+
+void StreamTask::handleDeserializationError(const StampedRecord& r, const std::exception& e) {
+  env_.metrics.deserializationErrors++;
+  sendToDeadLetterQueue(r, exceptionType(e), e.what());
+  const std::string what = "Deserialization error in task " + id_.toString() + " (" + describe(r) + "): " + e.what();
+  if (env_.config.deserializationHandler == HandlerResponse::FAIL) {
+    KS_LOG(ERROR, what);
+    throw FatalStreamsError(what + ". The default.deserialization.exception.handler is logAndFail; "
+                            "set it to logAndContinue (optionally with "
+                            "errors.dead.letter.queue.topic.name) to skip such records");
+  }
+  env_.metrics.droppedRecords++;
+  KS_LOG(WARN, what + " (skipped: logAndContinue)");
+}
+
+void StreamTask::handleProcessingError(const StampedRecord& r, const std::exception& e) {
+  env_.metrics.processingErrors++;
+  sendToDeadLetterQueue(r, exceptionType(e), e.what());
+  const std::string what = "Exception caught in process, task " + id_.toString() + " (" + describe(r) + "): " + e.what();
+  if (env_.config.processingHandler == HandlerResponse::FAIL) {
+    KS_LOG(ERROR, what);
+    throw FatalStreamsError(what + ". The processing.exception.handler is logAndFail; set it to "
+                            "logAndContinue (optionally with errors.dead.letter.queue.topic.name) "
+                            "to skip such records");
+  }
+  env_.metrics.droppedRecords++;
+  KS_LOG(WARN, what + " (skipped: logAndContinue)");
+}
+
+std::vector<TopicPartitionOffset> StreamTask::takeCommittableOffsets() {
+  std::vector<TopicPartitionOffset> out;
+  for (auto& q : queues_) {
+    if (!q.dirty) continue;
+    out.push_back(TopicPartitionOffset{q.topic, id_.partition, q.nextOffset});
+    q.dirty = false;
+  }
+  return out;
+}
+
+void StreamTask::close() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& n : nodes_) n->close();
+}
+
+RecordContext StreamTask::recordContext() const {
+  RecordContext ctx;
+  if (current_ != nullptr) {
+    ctx.topic = current_->raw.topic;
+    ctx.partition = current_->raw.partition;
+    ctx.offset = current_->raw.offset;
+    ctx.timestamp = current_->timestamp;
+    ctx.headers = currentHeadersPtr_;
+  }
+  return ctx;
+}
+
+void StreamTask::send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
+                      const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) {
+  env_.collector.send(topic, partition, key, keySize, value, valueSize, timestamp, headers);
+  env_.metrics.recordsProduced++;
+}
+
+}  // namespace kstreams::internal

@@ -1,0 +1,254 @@
+#include "src/stream_thread.h"
+
+#include <chrono>
+
+#include "src/log.h"
+
+namespace kstreams::internal {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr size_t kBatchSize = 2048;
+}  // namespace
+
+StreamThread::StreamThread(int index, const TopologyDef& def, const StreamsConfigValues& config,
+                           Metrics& metrics, Callbacks callbacks)
+    : index_(index), def_(def), config_(config), metrics_(metrics), callbacks_(std::move(callbacks)) {
+  clientId_ = config.clientId + "-StreamThread-" + std::to_string(index + 1);
+  for (const auto& sub : def.subtopologies) {
+    for (const auto& t : sub.sourceTopics) {
+      const bool internal = sub.internalSourceTopics.count(t) != 0;
+      topicToSubtopology_[internal ? config.applicationId + "-" + t : t] = sub.id;
+    }
+  }
+}
+
+StreamThread::~StreamThread() {
+  shutdown();
+  join();
+}
+
+void StreamThread::start() { thread_ = std::thread([this] { run(); }); }
+
+void StreamThread::join() {
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
+}
+
+void StreamThread::setState(State s) {
+  state_.store(s);
+  if (callbacks_.onStateChange) callbacks_.onStateChange(index_, s);
+}
+
+void StreamThread::run() {
+  std::exception_ptr error;
+  try {
+    runLoop();
+  } catch (...) {
+    error = std::current_exception();
+    failed_ = true;
+  }
+  if (error) {
+    // Leave the group without committing what failed.
+    try {
+      if (consumer_) rd_kafka_consumer_close(consumer_.get());
+    } catch (...) {
+    }
+  }
+  tasks_.clear();
+  routes_.clear();
+  consumer_.reset();
+  collector_.reset();
+  setState(State::DEAD);
+  if (error && callbacks_.onError) callbacks_.onError(index_, error);
+}
+
+void StreamThread::rebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<StreamThread*>(opaque)->onRebalance(err, partitions);
+}
+
+void StreamThread::runLoop() {
+  setState(State::STARTING);
+  collector_ = std::make_unique<ProducerCollector>(config_, metrics_, clientId_ + "-producer");
+  consumer_ = createClient(
+      RD_KAFKA_CONSUMER, consumerDefaults(config_, clientId_ + "-consumer"), config_.consumer,
+      [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_rebalance_cb(conf, &StreamThread::rebalanceCallback); },
+      this);
+  rd_kafka_poll_set_consumer(consumer_.get());
+
+  PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(topicToSubtopology_.size())));
+  for (const auto& [topic, _] : topicToSubtopology_) {
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (auto err = rd_kafka_subscribe(consumer_.get(), topics.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw StreamsException("Could not subscribe to the source topics: " + kafkaErrorString(err));
+  }
+  KS_LOG(INFO, clientId_ + " subscribed to " + std::to_string(topicToSubtopology_.size()) + " topics");
+
+  rd_kafka_queue_t* queue = rd_kafka_queue_get_consumer(consumer_.get());
+  struct QueueGuard {
+    rd_kafka_queue_t* q;
+    ~QueueGuard() { rd_kafka_queue_destroy(q); }
+  } queueGuard{queue};
+
+  std::vector<rd_kafka_message_t*> batch(kBatchSize);
+  auto lastCommit = Clock::now();
+  const auto commitInterval = std::chrono::milliseconds(config_.commitIntervalMs);
+
+  while (!shutdownRequested_.load()) {
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, static_cast<int>(config_.pollMs), batch.data(), batch.size());
+    if (n < 0) {
+      throw StreamsException("Consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
+    }
+    for (ssize_t i = 0; i < n; ++i) dispatch(batch[static_cast<size_t>(i)]);
+    processTasks();
+    collector_->poll();
+    if (Clock::now() - lastCommit >= commitInterval) {
+      commitAll();
+      lastCommit = Clock::now();
+    }
+  }
+
+  setState(State::PENDING_SHUTDOWN);
+  commitAll();
+  // Leaving the group revokes the partitions (the callback commits nothing new).
+  rd_kafka_consumer_close(consumer_.get());
+  revokeTasks();
+  collector_->flush();
+}
+
+void StreamThread::dispatch(rd_kafka_message_t* msg) {
+  if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const rd_kafka_resp_err_t err = msg->err;
+    std::string what = kafkaErrorString(err);
+    if (msg->rkt != nullptr) what = std::string(rd_kafka_topic_name(msg->rkt)) + ": " + what;
+    rd_kafka_message_destroy(msg);
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    char reason[512];
+    if (rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw StreamsException(std::string("Fatal consumer error: ") + reason);
+    }
+    KS_LOG(WARN, clientId_ + " consumer error: " + what);
+    return;
+  }
+  const char* topic = rd_kafka_topic_name(msg->rkt);
+  auto t = routes_.find(std::string_view(topic));
+  Route* route = nullptr;
+  if (t != routes_.end()) {
+    auto p = t->second.find(msg->partition);
+    if (p != t->second.end()) route = &p->second;
+  }
+  if (route == nullptr) {
+    // A record of a partition no longer assigned: the next owner reads it again.
+    rd_kafka_message_destroy(msg);
+    return;
+  }
+  StampedRecord r;
+  r.raw.topic = topic;
+  r.raw.partition = msg->partition;
+  r.raw.offset = msg->offset;
+  rd_kafka_timestamp_type_t tsType;
+  r.raw.timestamp = rd_kafka_message_timestamp(msg, &tsType);
+  r.raw.key = static_cast<const char*>(msg->key);
+  r.raw.keySize = msg->key_len;
+  r.raw.value = static_cast<const char*>(msg->payload);
+  r.raw.valueSize = msg->len;
+  r.message = msg;
+  route->task->addRecord(route->queue, std::move(r));
+}
+
+void StreamThread::processTasks() {
+  // Every buffered record is processed before the next poll, so buffers stay
+  // bounded by one poll batch and no partition needs pausing.
+  bool any = true;
+  while (any) {
+    any = false;
+    for (auto& [id, task] : tasks_) {
+      for (int i = 0; i < 512 && task->process(); ++i) any = true;
+    }
+    collector_->poll();
+  }
+}
+
+void StreamThread::commitAll() {
+  if (!consumer_ || tasks_.empty()) return;
+  // At-least-once: every output and changelog record is acknowledged before the
+  // offsets of the inputs that produced it are committed.
+  collector_->flush();
+  PartitionList offsets(rd_kafka_topic_partition_list_new(8));
+  for (auto& [id, task] : tasks_) {
+    for (const auto& o : task->takeCommittableOffsets()) {
+      rd_kafka_topic_partition_list_add(offsets.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+    }
+  }
+  if (offsets->cnt == 0) return;
+  const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_.get(), offsets.get(), 0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // A rebalance under way: the partitions' next owner reprocesses from the last
+    // committed offsets (duplicates, never loss).
+    KS_LOG(WARN, clientId_ + " offset commit failed: " + kafkaErrorString(err));
+    return;
+  }
+  metrics_.commits++;
+}
+
+void StreamThread::onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+  metrics_.rebalances++;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    assignTasks(partitions);
+    rd_kafka_assign(consumer_.get(), partitions);
+    setState(shutdownRequested_.load() ? State::PENDING_SHUTDOWN : State::RUNNING);
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    if (state_.load() == State::RUNNING) setState(State::PARTITIONS_REVOKED);
+    if (!failed_) {
+      try {
+        commitAll();
+      } catch (const std::exception& e) {
+        // The thread loop sees the same failure at its next flush.
+        KS_LOG(ERROR, clientId_ + " commit on revocation failed: " + e.what());
+      }
+    }
+    revokeTasks();
+    rd_kafka_assign(consumer_.get(), nullptr);
+    return;
+  }
+  KS_LOG(WARN, clientId_ + " rebalance error: " + kafkaErrorString(err));
+  revokeTasks();
+  rd_kafka_assign(consumer_.get(), nullptr);
+}
+
+void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
+  std::map<TaskId, std::vector<std::string>> taskTopics;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const auto& tp = partitions->elems[i];
+    auto it = topicToSubtopology_.find(tp.topic);
+    if (it == topicToSubtopology_.end()) continue;
+    taskTopics[TaskId{it->second, tp.partition}].push_back(tp.topic);
+  }
+  std::string names;
+  for (auto& [id, topics] : taskTopics) {
+    auto task = std::make_unique<StreamTask>(id, def_, topics, TaskEnv{config_, *collector_, metrics_});
+    for (size_t q = 0; q < task->queueCount(); ++q) {
+      routes_[task->queueTopic(static_cast<int>(q))][id.partition] = Route{task.get(), static_cast<int>(q)};
+    }
+    names += (names.empty() ? "" : " ") + id.toString();
+    tasks_.emplace(id, std::move(task));
+  }
+  KS_LOG(INFO, clientId_ + " assigned tasks: [" + names + "]");
+}
+
+void StreamThread::revokeTasks() {
+  if (tasks_.empty()) return;
+  std::string names;
+  for (auto& [id, task] : tasks_) {
+    task->close();
+    names += (names.empty() ? "" : " ") + id.toString();
+  }
+  KS_LOG(INFO, clientId_ + " revoked tasks: [" + names + "]");
+  routes_.clear();
+  tasks_.clear();
+}
+
+}  // namespace kstreams::internal

@@ -1,0 +1,89 @@
+// StreamThread: one consumer (group application.id), one producer, and the tasks
+// of the partitions assigned to it. Polls in batches, processes, commits.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "dsl/topology_def.h"
+#include "src/kafka_clients.h"
+#include "src/metrics.h"
+#include "src/stream_task.h"
+#include "src/streams_config.h"
+
+namespace kstreams::internal {
+
+class StreamThread {
+ public:
+  enum class State { CREATED, STARTING, PARTITIONS_REVOKED, RUNNING, PENDING_SHUTDOWN, DEAD };
+
+  struct Callbacks {
+    std::function<void(int index, State state)> onStateChange;
+    /// The thread died of this exception (it has already left the group).
+    std::function<void(int index, std::exception_ptr error)> onError;
+  };
+
+  StreamThread(int index, const TopologyDef& def, const StreamsConfigValues& config, Metrics& metrics,
+               Callbacks callbacks);
+  ~StreamThread();
+  StreamThread(const StreamThread&) = delete;
+  StreamThread& operator=(const StreamThread&) = delete;
+
+  void start();
+  /// Asks the thread to finish: commit, leave the group, stop.
+  void shutdown() { shutdownRequested_ = true; }
+  [[nodiscard]] bool finished() const { return state_.load() == State::DEAD; }
+  void join();
+  [[nodiscard]] State state() const { return state_.load(); }
+  [[nodiscard]] int index() const { return index_; }
+
+ private:
+  struct Route {
+    StreamTask* task = nullptr;
+    int queue = -1;
+  };
+
+  void run();
+  void runLoop();
+  void dispatch(rd_kafka_message_t* msg);
+  void processTasks();
+  void commitAll();
+  void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+  void assignTasks(rd_kafka_topic_partition_list_t* partitions);
+  void revokeTasks();
+  void setState(State s);
+  static void rebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  int index_;
+  const TopologyDef& def_;
+  const StreamsConfigValues& config_;
+  Metrics& metrics_;
+  Callbacks callbacks_;
+  std::string clientId_;
+  std::map<std::string, int> topicToSubtopology_;  // full topic names
+
+  std::unique_ptr<ProducerCollector> collector_;
+  KafkaHandle consumer_;
+  std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
+  struct TopicHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::unordered_map<int32_t, Route>, TopicHash, std::equal_to<>> routes_;
+
+  std::atomic<State> state_{State::CREATED};
+  std::atomic<bool> shutdownRequested_{false};
+  bool failed_ = false;
+  std::thread thread_;
+};
+
+}  // namespace kstreams::internal

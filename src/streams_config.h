@@ -1,0 +1,39 @@
+// Parsed and validated configuration of one client (or test driver).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kstreams/config.h"
+
+namespace kstreams::internal {
+
+enum class HandlerResponse { FAIL, CONTINUE };
+
+struct StreamsConfigValues {
+  std::string applicationId;
+  std::string bootstrapServers;
+  std::string clientId;
+  std::string stateDir = "/tmp/kstreams";
+  std::string processingGuarantee = StreamsConfig::AT_LEAST_ONCE;
+  int numStreamThreads = 1;
+  int64_t commitIntervalMs = 30000;
+  int64_t pollMs = 100;
+  int bufferedRecordsPerPartition = 1000;
+  int replicationFactor = -1;
+  HandlerResponse deserializationHandler = HandlerResponse::FAIL;
+  HandlerResponse processingHandler = HandlerResponse::FAIL;
+  HandlerResponse productionHandler = HandlerResponse::FAIL;
+  std::string deadLetterQueueTopic;
+  // librdkafka settings, already checked against librdkafka.
+  std::vector<std::pair<std::string, std::string>> consumer;
+  std::vector<std::pair<std::string, std::string>> producer;
+  std::vector<std::pair<std::string, std::string>> admin;
+};
+
+/// Throws ConfigException naming the key and what it accepts. `forDriver`: the
+/// test driver needs no bootstrap.servers and defaults application.id.
+StreamsConfigValues parseConfig(const Properties& props, bool forDriver = false);
+
+}  // namespace kstreams::internal

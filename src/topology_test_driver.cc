@@ -1,0 +1,165 @@
+#include "kstreams/topology_test_driver.h"
+
+#include <map>
+#include <set>
+
+#include "dsl/topology_def.h"
+#include "src/metrics.h"
+#include "src/record_collector.h"
+#include "src/stream_task.h"
+#include "src/streams_config.h"
+
+namespace kstreams {
+namespace internal {
+
+class DriverImpl final : public RecordCollector {
+ public:
+  DriverImpl(const Topology& topology, const Properties& props, int64_t wallClock)
+      : topology_(topology), def_(topology.definition()), config_(parseConfig(props, true)), wallClock_(wallClock) {
+    for (const auto& sub : def_.subtopologies) {
+      for (const auto& t : sub.sourceTopics) {
+        const bool internal = sub.internalSourceTopics.count(t) != 0;
+        topicToSub_[internal ? config_.applicationId + "-" + t : t] = sub.id;
+      }
+    }
+  }
+
+  // RecordCollector: internal topics and topics the topology reads are fed back;
+  // everything is also kept for output topics.
+  void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
+            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override {
+    ProducedBytes b;
+    if (key != nullptr) b.key = std::string(key, keySize);
+    if (value != nullptr) b.value = std::string(value, valueSize);
+    b.timestamp = timestamp;
+    b.partition = partition;
+    if (headers != nullptr) b.headers = *headers;
+    if (topicToSub_.count(topic) != 0) pending_.push_back({topic, b});
+    outputs_[topic].push_back(std::move(b));
+  }
+  int32_t partitionsFor(const std::string&) override { return 1; }
+
+  void pipe(const std::string& topic, const std::optional<std::string>& key,
+            const std::optional<std::string>& value, int64_t timestamp, const Headers& headers) {
+    enqueue(topic, key, value, timestamp, headers);
+    drain();
+  }
+
+  void enqueue(const std::string& topic, const std::optional<std::string>& key,
+               const std::optional<std::string>& value, int64_t timestamp, const Headers& headers) {
+    auto it = topicToSub_.find(topic);
+    if (it == topicToSub_.end()) {
+      throw StreamsException("Unknown topic: " + topic + " is not read by the topology");
+    }
+    StreamTask& task = taskFor(it->second);
+    auto owned = std::make_shared<OwnedRecord>();
+    owned->topic = topic;
+    owned->key = key;
+    owned->value = value;
+    owned->headers = headers;
+    StampedRecord r;
+    r.raw.topic = owned->topic;
+    r.raw.partition = 0;
+    r.raw.offset = nextOffset_[topic]++;
+    r.raw.timestamp = timestamp;
+    r.raw.key = owned->key ? owned->key->data() : nullptr;
+    r.raw.keySize = owned->key ? owned->key->size() : 0;
+    r.raw.value = owned->value ? owned->value->data() : nullptr;
+    r.raw.valueSize = owned->value ? owned->value->size() : 0;
+    r.owned = std::move(owned);
+    task.addRecord(task.queueIndex(topic), std::move(r));
+  }
+
+  void drain() {
+    for (;;) {
+      bool any = false;
+      for (auto& [id, task] : tasks_) {
+        while (task->process()) any = true;
+      }
+      if (!pending_.empty()) {
+        auto pending = std::move(pending_);
+        pending_.clear();
+        for (auto& [topic, b] : pending) enqueue(topic, b.key, b.value, b.timestamp, b.headers);
+        any = true;
+      }
+      if (!any) break;
+    }
+  }
+
+  StreamTask& taskFor(int sub) {
+    auto it = tasks_.find(sub);
+    if (it != tasks_.end()) return *it->second;
+    std::vector<std::string> topics;
+    for (const auto& [topic, s] : topicToSub_) {
+      if (s == sub) topics.push_back(topic);
+    }
+    auto task = std::make_unique<StreamTask>(TaskId{sub, 0}, def_, topics,
+                                             TaskEnv{config_, *this, metrics_});
+    return *tasks_.emplace(sub, std::move(task)).first->second;
+  }
+
+  Topology topology_;
+  const TopologyDef& def_;
+  StreamsConfigValues config_;
+  Metrics metrics_;
+  int64_t wallClock_;
+  std::map<std::string, int> topicToSub_;
+  std::map<int, std::unique_ptr<StreamTask>> tasks_;
+  std::map<std::string, std::deque<ProducedBytes>> outputs_;
+  std::map<std::string, int64_t> nextOffset_;
+  std::vector<std::pair<std::string, ProducedBytes>> pending_;
+};
+
+}  // namespace internal
+
+TopologyTestDriver::TopologyTestDriver(const Topology& topology, const Properties& config,
+                                       int64_t initialWallClockTimeMs)
+    : impl_(std::make_unique<internal::DriverImpl>(topology, config, initialWallClockTimeMs)) {}
+
+TopologyTestDriver::~TopologyTestDriver() {
+  for (auto& [id, task] : impl_->tasks_) task->close();
+}
+
+void TopologyTestDriver::advanceWallClockTime(std::chrono::milliseconds advance) {
+  impl_->wallClock_ += advance.count();
+}
+
+int64_t TopologyTestDriver::wallClockTimeMs() const { return impl_->wallClock_; }
+
+std::map<std::string, double> TopologyTestDriver::metrics() const { return impl_->metrics_.snapshot(); }
+
+std::vector<std::string> TopologyTestDriver::producedTopicNames() const {
+  std::vector<std::string> out;
+  for (const auto& [t, _] : impl_->outputs_) out.push_back(t);
+  return out;
+}
+
+void TopologyTestDriver::pipeBytes(const std::string& topic, const std::optional<std::string>& key,
+                                   const std::optional<std::string>& value, int64_t timestamp,
+                                   const Headers& headers) {
+  impl_->pipe(topic, key, value, timestamp, headers);
+}
+
+std::deque<ProducedBytes>& TopologyTestDriver::outputQueue(const std::string& topic) {
+  return impl_->outputs_[topic];
+}
+
+size_t TopologyTestDriver::outputSize(const std::string& topic) const {
+  auto it = impl_->outputs_.find(topic);
+  return it == impl_->outputs_.end() ? 0 : it->second.size();
+}
+
+void TopologyTestDriver::requireSerdes(const std::string& topic, bool hasKey, bool hasValue) const {
+  if (!hasKey || !hasValue) {
+    throw TopologyException("test topic " + topic + " has no " + (hasKey ? "value" : "key") +
+                            " serde for its type: pass serdes to createInputTopic/createOutputTopic");
+  }
+}
+
+void TopologyTestDriver::requireInputTopic(const std::string& topic) const {
+  if (impl_->topicToSub_.count(topic) == 0) {
+    throw StreamsException("Unknown topic: " + topic + " is not read by the topology");
+  }
+}
+
+}  // namespace kstreams
