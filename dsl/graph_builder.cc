@@ -1,5 +1,6 @@
 #include "kstreams/detail/graph.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -31,6 +32,14 @@ std::string GraphBuilder::nameOr(const std::string& userName, std::string_view p
     return userName;
   }
   return newName(prefix);
+}
+
+std::string GraphBuilder::nameOr(const Named& named, std::string_view prefix) {
+  if (named.given && named.name.empty()) {
+    errors_.emplace_back("Named::as(\"\") was given an empty name: give it a non-empty name or leave Named out");
+    return newName(prefix);
+  }
+  return nameOr(named.name, prefix);
 }
 
 namespace {
@@ -106,6 +115,28 @@ void GraphBuilder::addRepartitionTopic(const std::string& name, int32_t partitio
   def_->internalTopics[name] = internal::InternalTopicDef{name, partitions, upstreamNode};
 }
 
+void GraphBuilder::addStateStore(const StoreSpec& spec, const std::vector<std::string>& processors) {
+  if (spec.name.empty()) {
+    errors_.emplace_back("a state store has an empty name: give Materialized::as(...) a non-empty name");
+    return;
+  }
+  if (def_->stores.count(spec.name) != 0) {
+    errors_.push_back("state store " + spec.name + " is added twice: give each store its own name");
+    return;
+  }
+  def_->stores[spec.name] = spec;
+  for (const auto& p : processors) connectStore(p, spec.name);
+}
+
+void GraphBuilder::connectStore(const std::string& processor, const std::string& store) {
+  if (!def_->has(processor)) {
+    errors_.push_back("store " + store + " is connected to processor " + processor + ", which does not exist");
+    return;
+  }
+  auto& stores = def_->node(processor).stores;
+  if (std::find(stores.begin(), stores.end(), store) == stores.end()) stores.push_back(store);
+}
+
 void GraphBuilder::recordError(std::string message) { errors_.push_back(std::move(message)); }
 
 namespace {
@@ -122,14 +153,25 @@ void groupSubtopologies(TopologyDef& def) {
   for (size_t i = 0; i < def.nodes.size(); ++i) {
     for (const auto& p : def.nodes[i].parents) parent[find(i)] = find(def.index.at(p));
   }
+  // Processors sharing a store run in the same task.
+  std::map<std::string, size_t> storeOwner;
+  for (size_t i = 0; i < def.nodes.size(); ++i) {
+    for (const auto& st : def.nodes[i].stores) {
+      auto [it, inserted] = storeOwner.emplace(st, i);
+      if (!inserted) parent[find(i)] = find(it->second);
+    }
+  }
   std::map<size_t, int> ids;
   for (size_t i = 0; i < def.nodes.size(); ++i) {
     const size_t root = find(i);
     auto [it, inserted] = ids.emplace(root, static_cast<int>(ids.size()));
-    if (inserted) def.subtopologies.push_back(internal::SubtopologyDef{it->second, {}, {}, {}});
+    if (inserted) def.subtopologies.push_back(internal::SubtopologyDef{it->second, {}, {}, {}, {}});
     auto& sub = def.subtopologies[static_cast<size_t>(it->second)];
     def.nodes[i].subtopology = it->second;
     sub.nodes.push_back(def.nodes[i].name);
+    for (const auto& st : def.nodes[i].stores) {
+      if (std::find(sub.stores.begin(), sub.stores.end(), st) == sub.stores.end()) sub.stores.push_back(st);
+    }
     if (def.nodes[i].kind == NodeKind::SOURCE) {
       for (const auto& t : def.nodes[i].topics) {
         sub.sourceTopics.push_back(t);
@@ -193,6 +235,13 @@ Topology GraphBuilder::build() {
     errors.emplace_back("the topology has no nodes: add a source with builder.stream(topic)");
   }
   checkTopics(*def_, errors);
+  for (const auto& [name, spec] : def_->stores) {
+    bool used = false;
+    for (const auto& n : def_->nodes) {
+      if (std::find(n.stores.begin(), n.stores.end(), name) != n.stores.end()) used = true;
+    }
+    if (!used) errors.push_back("state store " + name + " is not connected to any processor");
+  }
   if (!errors.empty()) {
     std::string msg;
     for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e;

@@ -59,6 +59,7 @@ TopologyDescription Topology::describe() const {
       if (n.kind == internal::NodeKind::SINK && n.topics.empty()) {
         nd.topics = {n.extractorDescription};
       }
+      nd.stores = n.stores;
       nd.predecessors = n.parents;
       nd.successors = n.children;
       s.nodes.push_back(std::move(nd));
@@ -79,9 +80,10 @@ std::string joinNames(const std::vector<std::string>& names) {
 // Kafka Streams' TopologyDescription text form.
 std::string TopologyDescription::toString() const {
   std::ostringstream os;
-  os << "Topologies:\n";
+  // Kafka Streams prints "Topologies:\n " and then "  Sub-topology: N" for each.
+  os << "Topologies:\n ";
   for (const auto& s : subtopologies) {
-    os << "   Sub-topology: " << s.id << "\n";
+    os << "  Sub-topology: " << s.id << "\n";
     for (const auto& n : s.nodes) {
       switch (n.kind) {
         case NodeDescription::Kind::SOURCE:

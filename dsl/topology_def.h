@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kstreams/detail/node.h"
+#include "kstreams/state.h"
 
 namespace kstreams::internal {
 
@@ -24,6 +25,7 @@ struct NodeDef {
   std::vector<std::string> topics;  // SOURCE: its topics; SINK: its topic (empty if extracted)
   bool internalTopic = false;       // topics are internal (prefixed with application.id)
   std::string extractorDescription; // SINK with a TopicNameExtractor
+  std::vector<std::string> stores;  // PROCESSOR: connected state stores
   int subtopology = -1;
 };
 
@@ -38,6 +40,7 @@ struct SubtopologyDef {
   std::vector<std::string> nodes;          // in the order they were added
   std::vector<std::string> sourceTopics;   // as named in the DSL (internal ones unprefixed)
   std::set<std::string> internalSourceTopics;
+  std::vector<std::string> stores;
 };
 
 class TopologyDef {
@@ -46,6 +49,10 @@ class TopologyDef {
   std::map<std::string, size_t> index;
   std::vector<SubtopologyDef> subtopologies;
   std::map<std::string, InternalTopicDef> internalTopics;
+  std::map<std::string, StoreSpec> stores;
+
+  /// `<name>-changelog`, the changelog of a store (prefix it with application.id).
+  static std::string changelogTopic(const std::string& store) { return store + "-changelog"; }
 
   [[nodiscard]] const NodeDef& node(const std::string& name) const { return nodes.at(index.at(name)); }
   NodeDef& node(const std::string& name) { return nodes.at(index.at(name)); }

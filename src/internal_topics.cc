@@ -30,7 +30,8 @@ std::map<std::string, int32_t> fetchPartitionCounts(rd_kafka_t* rk) {
   return counts;
 }
 
-void createTopics(rd_kafka_t* rk, const std::map<std::string, int32_t>& toCreate, int replicationFactor) {
+void createTopics(rd_kafka_t* rk, const std::map<std::string, int32_t>& toCreate,
+                  const std::map<std::string, std::map<std::string, std::string>>& configs, int replicationFactor) {
   if (toCreate.empty()) return;
   std::vector<rd_kafka_NewTopic_t*> newTopics;
   char err[512];
@@ -40,8 +41,13 @@ void createTopics(rd_kafka_t* rk, const std::map<std::string, int32_t>& toCreate
       for (auto* n : newTopics) rd_kafka_NewTopic_destroy(n);
       throw StreamsException("Cannot describe internal topic " + name + ": " + err);
     }
-    // Repartition topics are read once and then no longer needed.
-    rd_kafka_NewTopic_set_config(t, "cleanup.policy", "delete");
+    auto cfg = configs.find(name);
+    if (cfg == configs.end()) {
+      // Repartition topics are read once and then no longer needed.
+      rd_kafka_NewTopic_set_config(t, "cleanup.policy", "delete");
+    } else {
+      for (const auto& [k, v] : cfg->second) rd_kafka_NewTopic_set_config(t, k.c_str(), v.c_str());
+    }
     newTopics.push_back(t);
   }
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
@@ -127,7 +133,35 @@ std::map<std::string, int32_t> prepareTopics(const TopologyDef& def, const Strea
     }
     result[full] = partitions;
   }
-  createTopics(admin.get(), toCreate, config.replicationFactor);
+  // Changelogs: one partition per task of the sub-topology that owns the store.
+  std::map<std::string, std::map<std::string, std::string>> topicConfigs;
+  for (const auto& sub : def.subtopologies) {
+    int32_t tasks = 0;
+    for (const auto& t : sub.sourceTopics) {
+      const std::string full = sub.internalSourceTopics.count(t) ? config.applicationId + "-" + t : t;
+      tasks = std::max(tasks, result.count(full) ? result[full] : 0);
+    }
+    for (const auto& store : sub.stores) {
+      const auto& spec = def.stores.at(store);
+      if (!spec.loggingEnabled) continue;
+      const std::string full = config.applicationId + "-" + TopologyDef::changelogTopic(store);
+      auto it = existing.find(full);
+      if (it != existing.end()) {
+        if (it->second != tasks) {
+          throw StreamsException("Changelog topic " + full + " has " + std::to_string(it->second) +
+                                 " partitions but the store has " + std::to_string(tasks) +
+                                 " tasks: the input partition count changed; reset the application");
+        }
+      } else {
+        toCreate[full] = tasks;
+        auto cfg = spec.changelogConfig;
+        cfg["cleanup.policy"] = cfg.count("cleanup.policy") ? cfg["cleanup.policy"] : "compact";
+        topicConfigs[full] = cfg;
+      }
+      result[full] = tasks;
+    }
+  }
+  createTopics(admin.get(), toCreate, topicConfigs, config.replicationFactor);
 
   // Wait until the new topics show in metadata, so that subscribing finds them.
   const auto deadline = Clock::now() + std::chrono::seconds(30);

@@ -119,7 +119,13 @@ ProducerCollector::~ProducerCollector() {
 }
 
 void ProducerCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
-  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // Delivery reports are served on the stream thread (poll/flush), like the sends.
+    if (auto* acked = static_cast<int64_t*>(msg->_private); acked != nullptr && msg->offset > *acked) {
+      *acked = msg->offset;
+    }
+    return;
+  }
   auto* self = static_cast<ProducerCollector*>(opaque);
   std::lock_guard<std::mutex> lock(self->errorsMutex_);
   self->deliveryErrors_.emplace_back(rd_kafka_topic_name(msg->rkt), msg->err);
@@ -139,7 +145,7 @@ rd_kafka_topic_t* ProducerCollector::topicHandle(const std::string& topic) {
 
 void ProducerCollector::send(const std::string& topic, int32_t partition, const char* key,
                              size_t keySize, const char* value, size_t valueSize, int64_t timestamp,
-                             const Headers* headers) {
+                             const Headers* headers, int64_t* ackedOffset) {
   rd_kafka_topic_t* rkt = topicHandle(topic);
   for (;;) {
     rd_kafka_headers_t* hdrs = nullptr;
@@ -156,7 +162,8 @@ void ProducerCollector::send(const std::string& topic, int32_t partition, const 
         RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key), keySize),
         RD_KAFKA_V_VALUE(const_cast<char*>(value), valueSize),
-        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(ackedOffset), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
     if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {

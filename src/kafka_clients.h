@@ -56,7 +56,8 @@ class ProducerCollector final : public RecordCollector {
   ~ProducerCollector() override;
 
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
-            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override;
+            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
+            int64_t* ackedOffset = nullptr) override;
   int32_t partitionsFor(const std::string& topic) override;
 
   /// Serves delivery reports.

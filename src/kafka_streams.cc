@@ -40,6 +40,10 @@ class KafkaStreamsImpl {
     if (topology_.definition().nodes.empty()) {
       throw TopologyException("the topology is empty: build it with StreamsBuilder before starting");
     }
+    if (!topology_.definition().stores.empty()) {
+      directory_ = std::make_unique<StateDirectory>(config_.stateDir, config_.applicationId);
+      rocksdb_ = std::make_unique<RocksDBResources>(static_cast<size_t>(config_.rocksdbMemoryBytes));
+    }
   }
 
   ~KafkaStreamsImpl() {
@@ -112,8 +116,10 @@ class KafkaStreamsImpl {
     StreamThread::Callbacks callbacks;
     callbacks.onStateChange = [this](int, StreamThread::State) { onThreadStateChange(); };
     callbacks.onError = [this](int index, std::exception_ptr e) { onThreadError(index, e); };
+    StateServices state{directory_.get(), rocksdb_.get(),
+                        std::make_shared<CacheBudget>(static_cast<size_t>(config_.cacheMaxBytes / config_.numStreamThreads))};
     auto thread = std::make_unique<StreamThread>(nextThreadIndex_++, topology_.definition(), config_,
-                                                 metrics_, std::move(callbacks));
+                                                 metrics_, std::move(state), std::move(callbacks));
     thread->start();
     threads_.push_back(std::move(thread));
   }
@@ -188,6 +194,8 @@ class KafkaStreamsImpl {
   Topology topology_;
   StreamsConfigValues config_;
   Metrics metrics_;
+  std::unique_ptr<StateDirectory> directory_;
+  std::unique_ptr<RocksDBResources> rocksdb_;
   mutable std::recursive_mutex mu_;
   std::condition_variable_any changed_;
   State state_ = State::CREATED;

@@ -22,9 +22,12 @@ class RecordCollector {
  public:
   virtual ~RecordCollector() = default;
   /// key/value nullptr: null. partition < 0: the producer's partitioner.
+  /// `ackedOffset`, when given, is raised to the record's offset once the broker
+  /// acknowledges it (changelog writes use it for checkpoints); it must outlive
+  /// the next flush.
   virtual void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
-                    const char* value, size_t valueSize, int64_t timestamp,
-                    const Headers* headers) = 0;
+                    const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
+                    int64_t* ackedOffset = nullptr) = 0;
   /// Partition count of a topic, or -1 when it is not known.
   virtual int32_t partitionsFor(const std::string& topic) = 0;
 };

@@ -37,10 +37,43 @@ StreamTask::StreamTask(TaskId id, const TopologyDef& def, const std::vector<std:
     }
     queues_.push_back(std::move(q));
   }
+  if (!sub.stores.empty()) {
+    state_ = std::make_unique<ProcessorStateManager>(id.toString(), id.partition, def, sub.stores, env_.config,
+                                                     env_.collector, env_.state);
+  }
+}
+
+bool StreamTask::initializeStateStores() { return state_ ? state_->initialize() : true; }
+
+void StreamTask::initializeTopology() {
   for (auto& n : nodes_) n->init(*this);
+  running_ = true;
+}
+
+void StreamTask::flushState() {
+  if (state_) state_->flush();
+}
+
+void StreamTask::checkpoint() {
+  if (state_) state_->checkpoint();
+}
+
+KeyValueBytesStore* StreamTask::getStateStore(const std::string& name) {
+  if (!state_) throw StreamsException("task " + id_.toString() + " has no state store " + name);
+  return state_->store(name);
+}
+
+bool StreamTask::setFlushListener(const std::string& store, detail::CacheFlushListener listener) {
+  return state_ ? state_->setFlushListener(store, std::move(listener)) : false;
+}
+
+void StreamTask::recordDropped(const std::string& node, const std::string& reason) {
+  env_.metrics.droppedRecords++;
+  KS_LOG(DEBUG, "task " + id_.toString() + " node " + node + " dropped a record: " + reason);
 }
 
 StreamTask::~StreamTask() {
+  state_.reset();
   for (auto& q : queues_) {
     for (auto& r : q.records) release(r);
   }
@@ -132,6 +165,7 @@ bool StreamTask::process() {
     return true;
   }
   if (record.timestamp > streamTime_) streamTime_ = record.timestamp;
+  if (state_) state_->setCurrentTimestamp(record.timestamp);
   current_ = &record;
   loadHeaders(record);
   record.raw.headers = currentHeadersPtr_;
@@ -227,10 +261,14 @@ std::vector<TopicPartitionOffset> StreamTask::takeCommittableOffsets() {
   return out;
 }
 
-void StreamTask::close() {
+void StreamTask::close(bool clean) {
   if (closed_) return;
   closed_ = true;
-  for (auto& n : nodes_) n->close();
+  if (state_) state_->close(clean && running_);
+  if (running_) {
+    for (auto& n : nodes_) n->close();
+  }
+  running_ = false;
 }
 
 RecordContext StreamTask::recordContext() const {

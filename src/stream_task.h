@@ -16,6 +16,7 @@
 #include "kstreams/detail/node.h"
 #include "src/metrics.h"
 #include "src/record_collector.h"
+#include "src/state_manager.h"
 #include "src/streams_config.h"
 
 namespace kstreams::internal {
@@ -55,6 +56,7 @@ struct TaskEnv {
   const StreamsConfigValues& config;
   RecordCollector& collector;
   Metrics& metrics;
+  StateServices state;
 };
 
 class StreamTask final : public detail::NodeContext {
@@ -78,13 +80,29 @@ class StreamTask final : public detail::NodeContext {
   [[nodiscard]] bool hasBuffered() const;
   /// Offsets processed since the last call (the next offset to read, per partition).
   std::vector<TopicPartitionOffset> takeCommittableOffsets();
-  [[nodiscard]] int64_t streamTime() const { return streamTime_; }
-  void close();
+  /// Opens the task's stores (none: true at once). false: the task directory is
+  /// still locked by its previous owner; try again later.
+  bool initializeStateStores();
+  /// Initializes the processor nodes (after the stores are open and restored).
+  void initializeTopology();
+  [[nodiscard]] bool running() const { return running_; }
+  /// The task's stores, or nullptr for a stateless task.
+  [[nodiscard]] ProcessorStateManager* stateManager() { return state_.get(); }
+  /// Flushes caches (their entries are forwarded downstream) and stores.
+  void flushState();
+  /// Writes the checkpoint; call after the producer has flushed.
+  void checkpoint();
+  /// Closes nodes and stores; `clean`: flush and checkpoint the stores first.
+  void close(bool clean);
 
   // NodeContext
   [[nodiscard]] RecordContext recordContext() const override;
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
             const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override;
+  KeyValueBytesStore* getStateStore(const std::string& name) override;
+  bool setFlushListener(const std::string& store, detail::CacheFlushListener listener) override;
+  void recordDropped(const std::string& node, const std::string& reason) override;
+  [[nodiscard]] int64_t streamTime() const override { return streamTime_; }
   int32_t partitionsFor(const std::string& topic) override { return env_.collector.partitionsFor(topic); }
   [[nodiscard]] std::string internalTopicName(const std::string& name) const override {
     return env_.config.applicationId + "-" + name;
@@ -110,6 +128,8 @@ class StreamTask final : public detail::NodeContext {
   TaskId id_;
   TaskEnv env_;
   std::vector<std::unique_ptr<detail::Node>> nodes_;
+  std::unique_ptr<ProcessorStateManager> state_;
+  bool running_ = false;
   std::vector<Queue> queues_;
   int64_t streamTime_ = -1;
   // The record being processed.

@@ -12,8 +12,13 @@ constexpr size_t kBatchSize = 2048;
 }  // namespace
 
 StreamThread::StreamThread(int index, const TopologyDef& def, const StreamsConfigValues& config,
-                           Metrics& metrics, Callbacks callbacks)
-    : index_(index), def_(def), config_(config), metrics_(metrics), callbacks_(std::move(callbacks)) {
+                           Metrics& metrics, StateServices state, Callbacks callbacks)
+    : index_(index),
+      def_(def),
+      config_(config),
+      metrics_(metrics),
+      callbacks_(std::move(callbacks)),
+      stateServices_(std::move(state)) {
   clientId_ = config.clientId + "-StreamThread-" + std::to_string(index + 1);
   for (const auto& sub : def.subtopologies) {
     for (const auto& t : sub.sourceTopics) {
@@ -54,8 +59,19 @@ void StreamThread::run() {
     } catch (...) {
     }
   }
+  restoring_.clear();
+  uninitialized_.clear();
+  for (auto& [id, task] : tasks_) {
+    try {
+      task->close(false);
+    } catch (const std::exception& e) {
+      KS_LOG(WARN, clientId_ + " closing task " + id.toString() + " failed: " + e.what());
+    }
+  }
   tasks_.clear();
   routes_.clear();
+  restoreQueue_.reset();
+  restoreConsumer_.reset();
   consumer_.reset();
   collector_.reset();
   setState(State::DEAD);
@@ -75,6 +91,25 @@ void StreamThread::runLoop() {
       [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_rebalance_cb(conf, &StreamThread::rebalanceCallback); },
       this);
   rd_kafka_poll_set_consumer(consumer_.get());
+  if (!def_.stores.empty()) {
+    // Reads changelogs by assignment, outside the group; never commits.
+    std::vector<std::pair<std::string, std::string>> restoreSettings = {
+        {"bootstrap.servers", config_.bootstrapServers},
+        {"client.id", clientId_ + "-restore-consumer"},
+        {"group.id", config_.applicationId + "-restore-consumer"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"auto.offset.reset", "earliest"},
+        {"queued.max.messages.kbytes", "262144"},
+        {"fetch.max.bytes", "52428800"},
+        {"max.partition.fetch.bytes", "10485760"},
+        {"fetch.wait.max.ms", "10"},
+    };
+    restoreConsumer_ = createClient(RD_KAFKA_CONSUMER, restoreSettings, config_.consumer);
+    rd_kafka_poll_set_consumer(restoreConsumer_.get());
+    restoreQueue_.reset(rd_kafka_queue_get_consumer(restoreConsumer_.get()));
+  }
 
   PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(topicToSubtopology_.size())));
   for (const auto& [topic, _] : topicToSubtopology_) {
@@ -96,7 +131,9 @@ void StreamThread::runLoop() {
   const auto commitInterval = std::chrono::milliseconds(config_.commitIntervalMs);
 
   while (!shutdownRequested_.load()) {
-    const ssize_t n = rd_kafka_consume_batch_queue(queue, static_cast<int>(config_.pollMs), batch.data(), batch.size());
+    initializeAndRestore();
+    const int pollMs = restoring_.empty() ? static_cast<int>(config_.pollMs) : 0;
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, pollMs, batch.data(), batch.size());
     if (n < 0) {
       throw StreamsException("Consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
     }
@@ -115,6 +152,8 @@ void StreamThread::runLoop() {
   rd_kafka_consumer_close(consumer_.get());
   revokeTasks();
   collector_->flush();
+  restoreQueue_.reset();
+  if (restoreConsumer_) rd_kafka_consumer_close(restoreConsumer_.get());
 }
 
 void StreamThread::dispatch(rd_kafka_message_t* msg) {
@@ -164,6 +203,7 @@ void StreamThread::processTasks() {
   while (any) {
     any = false;
     for (auto& [id, task] : tasks_) {
+      if (!task->running()) continue;
       for (int i = 0; i < 512 && task->process(); ++i) any = true;
     }
     collector_->poll();
@@ -172,9 +212,17 @@ void StreamThread::processTasks() {
 
 void StreamThread::commitAll() {
   if (!consumer_ || tasks_.empty()) return;
-  // At-least-once: every output and changelog record is acknowledged before the
-  // offsets of the inputs that produced it are committed.
+  // At-least-once: caches flush (writing changelog and output records), every
+  // record is acknowledged, checkpoints are written, and only then are the input
+  // offsets committed.
+  for (auto& [id, task] : tasks_) {
+    if (task->running()) task->flushState();
+  }
+  processTasks();
   collector_->flush();
+  for (auto& [id, task] : tasks_) {
+    if (task->running()) task->checkpoint();
+  }
   PartitionList offsets(rd_kafka_topic_partition_list_new(8));
   for (auto& [id, task] : tasks_) {
     for (const auto& o : task->takeCommittableOffsets()) {
@@ -197,6 +245,8 @@ void StreamThread::onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     assignTasks(partitions);
     rd_kafka_assign(consumer_.get(), partitions);
+    // Tasks with stores wait, paused, until their stores are restored.
+    for (auto* task : uninitialized_) pauseOrResume(*task, true);
     setState(shutdownRequested_.load() ? State::PENDING_SHUTDOWN : State::RUNNING);
     return;
   }
@@ -229,11 +279,16 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
   }
   std::string names;
   for (auto& [id, topics] : taskTopics) {
-    auto task = std::make_unique<StreamTask>(id, def_, topics, TaskEnv{config_, *collector_, metrics_});
+    auto task = std::make_unique<StreamTask>(id, def_, topics, TaskEnv{config_, *collector_, metrics_, stateServices_});
     for (size_t q = 0; q < task->queueCount(); ++q) {
       routes_[task->queueTopic(static_cast<int>(q))][id.partition] = Route{task.get(), static_cast<int>(q)};
     }
     names += (names.empty() ? "" : " ") + id.toString();
+    if (task->stateManager() == nullptr) {
+      task->initializeTopology();
+    } else {
+      uninitialized_.push_back(task.get());
+    }
     tasks_.emplace(id, std::move(task));
   }
   KS_LOG(INFO, clientId_ + " assigned tasks: [" + names + "]");
@@ -243,12 +298,157 @@ void StreamThread::revokeTasks() {
   if (tasks_.empty()) return;
   std::string names;
   for (auto& [id, task] : tasks_) {
-    task->close();
+    // commitAll() ran just before: stores are flushed and checkpointed.
+    task->close(!failed_);
     names += (names.empty() ? "" : " ") + id.toString();
   }
   KS_LOG(INFO, clientId_ + " revoked tasks: [" + names + "]");
+  restoring_.clear();
+  uninitialized_.clear();
   routes_.clear();
   tasks_.clear();
+  updateRestoreAssignment();
+}
+
+void StreamThread::pauseOrResume(StreamTask& task, bool pause) {
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(task.queueCount())));
+  for (size_t q = 0; q < task.queueCount(); ++q) {
+    rd_kafka_topic_partition_list_add(list.get(), task.queueTopic(static_cast<int>(q)).c_str(), task.id().partition);
+  }
+  if (pause) {
+    rd_kafka_pause_partitions(consumer_.get(), list.get());
+  } else {
+    rd_kafka_resume_partitions(consumer_.get(), list.get());
+  }
+}
+
+void StreamThread::initializeAndRestore() {
+  // Open the stores of new tasks (a directory still locked is tried again later).
+  bool started = false;
+  for (auto it = uninitialized_.begin(); it != uninitialized_.end();) {
+    StreamTask& task = **it;
+    if (!task.initializeStateStores()) {
+      ++it;
+      continue;
+    }
+    it = uninitialized_.erase(it);
+    startRestoring(task);
+    started = true;
+  }
+  if (started) updateRestoreAssignment();
+  if (restoring_.empty()) return;
+
+  rd_kafka_message_t* batch[1024];
+  const ssize_t n = rd_kafka_consume_batch_queue(restoreQueue_.get(), 10, batch, 1024);
+  // Group by changelog partition, keeping order.
+  std::map<std::pair<std::string, int32_t>, std::vector<rd_kafka_message_t*>> byPartition;
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_t* m = batch[i];
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      KS_LOG(WARN, clientId_ + " restore consumer: " + kafkaErrorString(m->err));
+      rd_kafka_message_destroy(m);
+      continue;
+    }
+    byPartition[{rd_kafka_topic_name(m->rkt), m->partition}].push_back(m);
+  }
+  std::vector<ProcessorStateManager::ChangelogRecord> records;
+  for (auto& [tp, msgs] : byPartition) {
+    for (auto& [id, r] : restoring_) {
+      for (auto& cl : r.task->stateManager()->changelogs()) {
+        if (cl.done || cl.topic != tp.first || cl.partition != tp.second) continue;
+        records.clear();
+        int64_t last = -1;
+        bool eof = false;
+        for (auto* m : msgs) {
+          if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            eof = true;
+            continue;
+          }
+          rd_kafka_timestamp_type_t type;
+          ProcessorStateManager::ChangelogRecord rec;
+          rec.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+          if (m->payload != nullptr) rec.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+          rec.timestamp = rd_kafka_message_timestamp(m, &type);
+          records.push_back(rec);
+          last = m->offset;
+        }
+        if (last >= 0) {
+          r.task->stateManager()->restore(cl, records, last);
+          cl.startOffset = last + 1;
+        }
+        if (eof || (last >= 0 && last + 1 >= cl.endOffset)) cl.done = true;
+      }
+    }
+    for (auto* m : msgs) rd_kafka_message_destroy(m);
+  }
+  std::vector<TaskId> finished;
+  for (auto& [id, r] : restoring_) {
+    bool done = true;
+    for (const auto& cl : r.task->stateManager()->changelogs()) done = done && cl.done;
+    if (done) finished.push_back(id);
+  }
+  for (const auto& id : finished) {
+    finishRestoring(*restoring_.at(id).task);
+    restoring_.erase(id);
+  }
+  if (!finished.empty()) updateRestoreAssignment();
+}
+
+void StreamThread::startRestoring(StreamTask& task) {
+  bool anyToRead = false;
+  for (auto& cl : task.stateManager()->changelogs()) {
+    int64_t low = 0;
+    int64_t high = 0;
+    const auto err = rd_kafka_query_watermark_offsets(restoreConsumer_.get(), cl.topic.c_str(), cl.partition, &low,
+                                                      &high, 30000);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw StreamsException("Could not read the end offset of changelog " + cl.topic + "-" +
+                             std::to_string(cl.partition) + ": " + kafkaErrorString(err));
+    }
+    if (cl.startOffset > high) task.stateManager()->resetToBeginning(cl);
+    cl.endOffset = high;
+    cl.done = cl.startOffset >= high;
+    anyToRead = anyToRead || !cl.done;
+  }
+  if (!anyToRead) {
+    finishRestoring(task);
+    return;
+  }
+  restoring_[task.id()] = Restoring{&task, Clock::now()};
+}
+
+void StreamThread::finishRestoring(StreamTask& task) {
+  int64_t records = 0;
+  std::string stores;
+  for (const auto& cl : task.stateManager()->changelogs()) {
+    records += cl.restoredRecords;
+    stores += (stores.empty() ? "" : ", ") + cl.store;
+  }
+  if (records > 0) {
+    const auto it = restoring_.find(task.id());
+    const double ms = it == restoring_.end()
+                          ? 0.0
+                          : std::chrono::duration<double, std::milli>(Clock::now() - it->second.started).count();
+    KS_LOG(INFO, clientId_ + " restored task " + task.id().toString() + " (" + stores + "): " +
+                     std::to_string(records) + " records in " + std::to_string(static_cast<int64_t>(ms)) + " ms");
+  }
+  task.flushState();
+  task.checkpoint();
+  task.initializeTopology();
+  pauseOrResume(task, false);
+}
+
+void StreamThread::updateRestoreAssignment() {
+  if (!restoreConsumer_) return;
+  PartitionList list(rd_kafka_topic_partition_list_new(4));
+  for (auto& [id, r] : restoring_) {
+    for (const auto& cl : r.task->stateManager()->changelogs()) {
+      if (cl.done) continue;
+      rd_kafka_topic_partition_list_add(list.get(), cl.topic.c_str(), cl.partition)->offset =
+          cl.startOffset;
+    }
+  }
+  rd_kafka_assign(restoreConsumer_.get(), list.get());
 }
 
 }  // namespace kstreams::internal

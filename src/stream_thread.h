@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <functional>
 #include <map>
@@ -32,7 +33,7 @@ class StreamThread {
   };
 
   StreamThread(int index, const TopologyDef& def, const StreamsConfigValues& config, Metrics& metrics,
-               Callbacks callbacks);
+               StateServices state, Callbacks callbacks);
   ~StreamThread();
   StreamThread(const StreamThread&) = delete;
   StreamThread& operator=(const StreamThread&) = delete;
@@ -59,6 +60,13 @@ class StreamThread {
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void assignTasks(rd_kafka_topic_partition_list_t* partitions);
   void revokeTasks();
+  /// Opens the stores of new tasks and restores them from their changelogs; a
+  /// task whose stores are ready starts running and its partitions resume.
+  void initializeAndRestore();
+  void startRestoring(StreamTask& task);
+  void finishRestoring(StreamTask& task);
+  void updateRestoreAssignment();
+  void pauseOrResume(StreamTask& task, bool pause);
   void setState(State s);
   static void rebalanceCallback(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions, void* opaque);
@@ -79,6 +87,19 @@ class StreamThread {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::unordered_map<int32_t, Route>, TopicHash, std::equal_to<>> routes_;
+
+  StateServices stateServices_;
+  KafkaHandle restoreConsumer_;
+  struct QueueDeleter {
+    void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+  };
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> restoreQueue_;
+  struct Restoring {
+    StreamTask* task;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::map<TaskId, Restoring> restoring_;
+  std::vector<StreamTask*> uninitialized_;
 
   std::atomic<State> state_{State::CREATED};
   std::atomic<bool> shutdownRequested_{false};

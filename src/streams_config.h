@@ -26,6 +26,8 @@ struct StreamsConfigValues {
   HandlerResponse processingHandler = HandlerResponse::FAIL;
   HandlerResponse productionHandler = HandlerResponse::FAIL;
   std::string deadLetterQueueTopic;
+  int64_t cacheMaxBytes = 10 * 1024 * 1024;
+  int64_t rocksdbMemoryBytes = 64 * 1024 * 1024;
   // librdkafka settings, already checked against librdkafka.
   std::vector<std::pair<std::string, std::string>> consumer;
   std::vector<std::pair<std::string, std::string>> producer;

@@ -1,6 +1,8 @@
 #include "kstreams/topology_test_driver.h"
 
+#include <filesystem>
 #include <map>
+#include <stdlib.h>
 #include <set>
 
 #include "dsl/topology_def.h"
@@ -16,6 +18,13 @@ class DriverImpl final : public RecordCollector {
  public:
   DriverImpl(const Topology& topology, const Properties& props, int64_t wallClock)
       : topology_(topology), def_(topology.definition()), config_(parseConfig(props, true)), wallClock_(wallClock) {
+    // Stores live in a fresh directory of their own, removed with the driver.
+    std::string base = (std::filesystem::temp_directory_path() / "kstreams-test-driver-XXXXXX").string();
+    if (mkdtemp(base.data()) == nullptr) throw StreamsException("TopologyTestDriver: cannot create a state directory");
+    stateDir_ = base;
+    directory_ = std::make_unique<StateDirectory>(stateDir_, config_.applicationId);
+    rocksdb_ = std::make_unique<RocksDBResources>(config_.rocksdbMemoryBytes);
+    cache_ = std::make_shared<CacheBudget>(static_cast<size_t>(config_.cacheMaxBytes));
     for (const auto& sub : def_.subtopologies) {
       for (const auto& t : sub.sourceTopics) {
         const bool internal = sub.internalSourceTopics.count(t) != 0;
@@ -27,7 +36,10 @@ class DriverImpl final : public RecordCollector {
   // RecordCollector: internal topics and topics the topology reads are fed back;
   // everything is also kept for output topics.
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
-            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override {
+            const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
+            int64_t* ackedOffset) override {
+    const int64_t offset = producedOffset_[topic]++;
+    if (ackedOffset != nullptr) *ackedOffset = offset;
     ProducedBytes b;
     if (key != nullptr) b.key = std::string(key, keySize);
     if (value != nullptr) b.value = std::string(value, valueSize);
@@ -43,6 +55,30 @@ class DriverImpl final : public RecordCollector {
             const std::optional<std::string>& value, int64_t timestamp, const Headers& headers) {
     enqueue(topic, key, value, timestamp, headers);
     drain();
+    // Like Kafka Streams' driver, commit after every input record: caches flush
+    // and what they forward is processed too.
+    for (;;) {
+      for (auto& [id, task] : tasks_) {
+        task->flushState();
+        task->checkpoint();
+      }
+      if (pending_.empty() && !anyBuffered()) break;
+      drain();
+    }
+  }
+
+  bool anyBuffered() {
+    for (auto& [id, task] : tasks_) {
+      if (task->hasBuffered()) return true;
+    }
+    return false;
+  }
+
+  ~DriverImpl() override {
+    for (auto& [id, task] : tasks_) task->close(false);
+    tasks_.clear();
+    std::error_code ec;
+    std::filesystem::remove_all(stateDir_, ec);
   }
 
   void enqueue(const std::string& topic, const std::optional<std::string>& key,
@@ -94,7 +130,11 @@ class DriverImpl final : public RecordCollector {
       if (s == sub) topics.push_back(topic);
     }
     auto task = std::make_unique<StreamTask>(TaskId{sub, 0}, def_, topics,
-                                             TaskEnv{config_, *this, metrics_});
+                                             TaskEnv{config_, *this, metrics_, StateServices{directory_.get(), rocksdb_.get(), cache_}});
+    if (!task->initializeStateStores()) {
+      throw StreamsException("TopologyTestDriver: the state directory of task " + task->id().toString() + " is locked");
+    }
+    task->initializeTopology();
     return *tasks_.emplace(sub, std::move(task)).first->second;
   }
 
@@ -104,10 +144,15 @@ class DriverImpl final : public RecordCollector {
   Metrics metrics_;
   int64_t wallClock_;
   std::map<std::string, int> topicToSub_;
-  std::map<int, std::unique_ptr<StreamTask>> tasks_;
+  std::map<int, std::unique_ptr<StreamTask>> tasks_;  // destroyed before the services below
   std::map<std::string, std::deque<ProducedBytes>> outputs_;
   std::map<std::string, int64_t> nextOffset_;
   std::vector<std::pair<std::string, ProducedBytes>> pending_;
+  std::map<std::string, int64_t> producedOffset_;
+  std::string stateDir_;
+  std::unique_ptr<StateDirectory> directory_;
+  std::unique_ptr<RocksDBResources> rocksdb_;
+  std::shared_ptr<CacheBudget> cache_;
 };
 
 }  // namespace internal
@@ -116,9 +161,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, const Propertie
                                        int64_t initialWallClockTimeMs)
     : impl_(std::make_unique<internal::DriverImpl>(topology, config, initialWallClockTimeMs)) {}
 
-TopologyTestDriver::~TopologyTestDriver() {
-  for (auto& [id, task] : impl_->tasks_) task->close();
-}
+TopologyTestDriver::~TopologyTestDriver() = default;
 
 void TopologyTestDriver::advanceWallClockTime(std::chrono::milliseconds advance) {
   impl_->wallClock_ += advance.count();

@@ -16,6 +16,9 @@ std::optional<std::string> maskIpv4(const std::string& ip) {
   for (int octet = 0; octet < 4; ++octet) {
     const size_t end = octet < 3 ? ip.find('.', pos) : ip.size();
     if (end == std::string::npos || end == pos || end - pos > 3) return std::nullopt;
+    for (size_t i = pos; i < end; ++i) {
+      if (ip[i] < '0' || ip[i] > '9') return std::nullopt;
+    }
     int value = 0;
     auto [ptr, ec] = std::from_chars(ip.data() + pos, ip.data() + end, value);
     if (ec != std::errc() || ptr != ip.data() + end || value > 255) return std::nullopt;

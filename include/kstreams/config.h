@@ -33,6 +33,10 @@ struct StreamsConfig {
   static constexpr const char* ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG =
       "errors.dead.letter.queue.topic.name";
 
+  static constexpr const char* STATESTORE_CACHE_MAX_BYTES_CONFIG = "statestore.cache.max.bytes";
+  /// kstreams' own: the block cache and memtables of all RocksDB stores of a client.
+  static constexpr const char* ROCKSDB_MEMORY_BYTES_CONFIG = "rocksdb.memory.budget.bytes";
+
   static constexpr const char* AT_LEAST_ONCE = "at_least_once";
   static constexpr const char* EXACTLY_ONCE_V2 = "exactly_once_v2";
 

@@ -25,6 +25,9 @@ class KStream;
 template <class K, class V>
 class BranchedKStream;
 
+template <class K, class V>
+class KGroupedStream;
+
 namespace detail {
 
 template <class K, class V>
@@ -79,7 +82,7 @@ class KStream {
   template <class F>
   auto mapValues(F mapper, const Named& named = {}) const {
     using VR = detail::ValueFnResult<F, K, V>;
-    auto name = builder_->nameOr(named.name, "KSTREAM-MAPVALUES-");
+    auto name = builder_->nameOr(named, "KSTREAM-MAPVALUES-");
     add(name, [name, mapper] { return std::make_unique<detail::MapValuesNode<K, V, F>>(name, mapper); });
     return KStream<K, VR>(builder_, name, keySerde_, sameOrDefault<V, VR>(valueSerde_),
                           repartitionRequired_);
@@ -92,7 +95,7 @@ class KStream {
     using KV = std::decay_t<std::invoke_result_t<F&, const K&, const V&>>;
     using KR = typename detail::KeyValueTraits<KV>::Key;
     using VR = typename detail::KeyValueTraits<KV>::Value;
-    auto name = builder_->nameOr(named.name, "KSTREAM-MAP-");
+    auto name = builder_->nameOr(named, "KSTREAM-MAP-");
     add(name, [name, mapper] { return std::make_unique<detail::MapNode<K, V, F>>(name, mapper); });
     return KStream<KR, VR>(builder_, name, sameOrDefault<K, KR>(keySerde_),
                            sameOrDefault<V, VR>(valueSerde_), true);
@@ -102,7 +105,7 @@ class KStream {
   template <class F>
   auto selectKey(F mapper, const Named& named = {}) const {
     using KR = std::decay_t<std::invoke_result_t<F&, const K&, const V&>>;
-    auto name = builder_->nameOr(named.name, "KSTREAM-KEY-SELECT-");
+    auto name = builder_->nameOr(named, "KSTREAM-KEY-SELECT-");
     add(name, [name, mapper] { return std::make_unique<detail::SelectKeyNode<K, V, F>>(name, mapper); });
     return KStream<KR, V>(builder_, name, sameOrDefault<K, KR>(keySerde_), valueSerde_, true);
   }
@@ -114,7 +117,7 @@ class KStream {
     using KV = std::ranges::range_value_t<Range>;
     using KR = typename detail::KeyValueTraits<KV>::Key;
     using VR = typename detail::KeyValueTraits<KV>::Value;
-    auto name = builder_->nameOr(named.name, "KSTREAM-FLATMAP-");
+    auto name = builder_->nameOr(named, "KSTREAM-FLATMAP-");
     add(name, [name, mapper] { return std::make_unique<detail::FlatMapNode<K, V, F>>(name, mapper); });
     return KStream<KR, VR>(builder_, name, sameOrDefault<K, KR>(keySerde_),
                            sameOrDefault<V, VR>(valueSerde_), true);
@@ -125,7 +128,7 @@ class KStream {
   auto flatMapValues(F mapper, const Named& named = {}) const {
     using Range = detail::ValueFnResult<F, K, V>;
     using VR = std::decay_t<std::ranges::range_value_t<Range>>;
-    auto name = builder_->nameOr(named.name, "KSTREAM-FLATMAPVALUES-");
+    auto name = builder_->nameOr(named, "KSTREAM-FLATMAPVALUES-");
     add(name, [name, mapper] { return std::make_unique<detail::FlatMapValuesNode<K, V, F>>(name, mapper); });
     return KStream<K, VR>(builder_, name, keySerde_, sameOrDefault<V, VR>(valueSerde_),
                           repartitionRequired_);
@@ -139,7 +142,7 @@ class KStream {
     using VR = typename P::ValueOut;
     static_assert(std::is_same_v<typename P::KeyType, K> && std::is_same_v<typename P::ValueIn, V>,
                   "processValues: the processor's key and input value types must match the stream's");
-    auto name = builder_->nameOr(named.name, "KSTREAM-PROCESSVALUES-");
+    auto name = builder_->nameOr(named, "KSTREAM-PROCESSVALUES-");
     add(name, [name, supplier]() mutable {
       return std::make_unique<detail::ProcessValuesNode<K, V, VR>>(name, supplier());
     });
@@ -150,7 +153,7 @@ class KStream {
   /// Calls action(key, value) for each record and forwards it unchanged.
   template <class F>
   KStream peek(F action, const Named& named = {}) const {
-    auto name = builder_->nameOr(named.name, "KSTREAM-PEEK-");
+    auto name = builder_->nameOr(named, "KSTREAM-PEEK-");
     add(name, [name, action] { return std::make_unique<detail::PeekNode<K, V, F>>(name, action, false); });
     return derived(name);
   }
@@ -158,9 +161,18 @@ class KStream {
   /// Calls action(key, value) for each record; a terminal operation.
   template <class F>
   void foreach (F action, const Named& named = {}) const {
-    auto name = builder_->nameOr(named.name, "KSTREAM-FOREACH-");
+    auto name = builder_->nameOr(named, "KSTREAM-FOREACH-");
     add(name, [name, action] { return std::make_unique<detail::PeekNode<K, V, F>>(name, action, true); });
   }
+
+  /// Groups by the current key for an aggregation; repartitions first when the key
+  /// was changed upstream (map, selectKey, ...).
+  KGroupedStream<K, V> groupByKey(GroupedWith<K, V> grouped = {}) const;
+
+  /// Groups by selector(key, value); always repartitions.
+  template <class F>
+  auto groupBy(F selector,
+               GroupedWith<std::decay_t<std::invoke_result_t<F&, const K&, const V&>>, V> grouped = {}) const;
 
   /// Splits the stream by predicates: see BranchedKStream.
   BranchedKStream<K, V> split(const Named& named = {}) const;
@@ -170,7 +182,7 @@ class KStream {
     if (other.builder_ != builder_) {
       builder_->recordError("merge(): both streams must come from the same StreamsBuilder");
     }
-    auto name = builder_->nameOr(named.name, "KSTREAM-MERGE-");
+    auto name = builder_->nameOr(named, "KSTREAM-MERGE-");
     builder_->addProcessor(name, {node_, other.node_},
                            [name] { return std::make_unique<detail::PassThroughNode>(name); });
     KStream result = derived(name);
@@ -237,7 +249,7 @@ class KStream {
 
   template <class P>
   KStream addFilter(P predicate, bool negate, const Named& named) const {
-    auto name = builder_->nameOr(named.name, "KSTREAM-FILTER-");
+    auto name = builder_->nameOr(named, "KSTREAM-FILTER-");
     add(name, [name, predicate, negate] {
       return std::make_unique<detail::FilterNode<K, V, P>>(name, predicate, negate);
     });
@@ -321,6 +333,8 @@ class BranchedKStream {
   template <class F>
   void addBranch(const std::string& position, BranchedWith<F> branched) {
     const auto& builder = parent_.builder();
+    // Kafka Streams spends one index of the builder on every branch.
+    (void)builder->newName("KSTREAM-BRANCHCHILD-");
     const std::string name = prefix_ + (branched.name.empty() ? position : branched.name);
     builder->addProcessor(name, {splitNode_},
                           [name] { return std::make_unique<detail::PassThroughNode>(name); });
@@ -351,7 +365,7 @@ class BranchedKStream {
 
 template <class K, class V>
 BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
-  auto name = builder_->nameOr(named.name, "KSTREAM-BRANCH-");
+  auto name = builder_->nameOr(named, "KSTREAM-BRANCH-");
   auto predicates = std::make_shared<std::vector<typename BranchedKStream<K, V>::Predicate>>();
   auto hasDefault = std::make_shared<bool>(false);
   add(name, [name, predicates, hasDefault] {
@@ -363,3 +377,6 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
 }
 
 }  // namespace kstreams
+
+// Tables and grouped streams complete the KStream API.
+#include "kstreams/ktable.h"

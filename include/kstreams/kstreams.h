@@ -5,6 +5,8 @@
 #include "kstreams/errors.h"
 #include "kstreams/kafka_streams.h"
 #include "kstreams/kstream.h"
+#include "kstreams/ktable.h"
+#include "kstreams/state.h"
 #include "kstreams/options.h"
 #include "kstreams/processor.h"
 #include "kstreams/record.h"

@@ -24,7 +24,8 @@ struct Unspecified {};
 /// A user-chosen name for a processor node (and the topics and stores derived from it).
 struct Named {
   std::string name;
-  static Named as(std::string name) { return Named{std::move(name)}; }
+  bool given = false;  // Named::as was called (an empty name is then an error)
+  static Named as(std::string name) { return Named{std::move(name), true}; }
 };
 
 /// Picks a record's event time: (record, partition time) -> timestamp in ms.
@@ -194,6 +195,124 @@ struct Branched {
   template <class F>
   static BranchedWith<F> withFunction(F function, std::string name = "") {
     return BranchedWith<F>{std::move(name), std::move(function), false};
+  }
+};
+
+}  // namespace kstreams
+
+#include <map>
+
+#include "kstreams/state.h"
+
+namespace kstreams {
+
+/// How a table or an aggregation is stored: name, serdes, store type, changelog, cache.
+template <class K, class V>
+struct MaterializedWith {
+  std::string storeName;
+  SerdePtr<K> keySerde;
+  SerdePtr<V> valueSerde;
+  StoreType storeType = StoreType::ROCKS_DB;
+  bool loggingEnabled = true;
+  std::map<std::string, std::string> changelogConfig;
+  bool cachingEnabled = true;
+
+  MaterializedWith() = default;
+  MaterializedWith(SerdePtr<K> k, SerdePtr<V> v) : keySerde(std::move(k)), valueSerde(std::move(v)) {}
+  template <class K2 = K, class V2 = V>
+    requires(!std::is_same_v<K2, detail::Unspecified>)
+  MaterializedWith(const MaterializedWith<detail::Unspecified, detail::Unspecified>& o)  // NOLINT
+      : storeName(o.storeName),
+        storeType(o.storeType),
+        loggingEnabled(o.loggingEnabled),
+        changelogConfig(o.changelogConfig),
+        cachingEnabled(o.cachingEnabled) {}
+
+  MaterializedWith withKeySerde(SerdePtr<K> s) const {
+    auto m = *this;
+    m.keySerde = std::move(s);
+    return m;
+  }
+  MaterializedWith withValueSerde(SerdePtr<V> s) const {
+    auto m = *this;
+    m.valueSerde = std::move(s);
+    return m;
+  }
+  MaterializedWith withStoreType(StoreType t) const {
+    auto m = *this;
+    m.storeType = t;
+    return m;
+  }
+  MaterializedWith withLoggingDisabled() const {
+    auto m = *this;
+    m.loggingEnabled = false;
+    return m;
+  }
+  /// Changelog on, with these topic configs (added to cleanup.policy=compact).
+  MaterializedWith withLoggingEnabled(std::map<std::string, std::string> topicConfig) const {
+    auto m = *this;
+    m.loggingEnabled = true;
+    m.changelogConfig = std::move(topicConfig);
+    return m;
+  }
+  MaterializedWith withCachingDisabled() const {
+    auto m = *this;
+    m.cachingEnabled = false;
+    return m;
+  }
+  MaterializedWith withCachingEnabled() const {
+    auto m = *this;
+    m.cachingEnabled = true;
+    return m;
+  }
+};
+
+struct Materialized {
+  static MaterializedWith<detail::Unspecified, detail::Unspecified> as(std::string storeName) {
+    MaterializedWith<detail::Unspecified, detail::Unspecified> m;
+    m.storeName = std::move(storeName);
+    return m;
+  }
+  static MaterializedWith<detail::Unspecified, detail::Unspecified> as(StoreType type) {
+    MaterializedWith<detail::Unspecified, detail::Unspecified> m;
+    m.storeType = type;
+    return m;
+  }
+  template <class K, class V>
+  static MaterializedWith<K, V> with(SerdePtr<K> keySerde, SerdePtr<V> valueSerde) {
+    return MaterializedWith<K, V>(std::move(keySerde), std::move(valueSerde));
+  }
+};
+
+/// Serdes and name of the repartition topic a grouping may need.
+template <class K, class V>
+struct GroupedWith {
+  SerdePtr<K> keySerde;
+  SerdePtr<V> valueSerde;
+  std::string name;
+
+  GroupedWith() = default;
+  GroupedWith(SerdePtr<K> k, SerdePtr<V> v) : keySerde(std::move(k)), valueSerde(std::move(v)) {}
+  template <class K2 = K, class V2 = V>
+    requires(!std::is_same_v<K2, detail::Unspecified>)
+  GroupedWith(const GroupedWith<detail::Unspecified, detail::Unspecified>& o)  // NOLINT
+      : name(o.name) {}
+  GroupedWith withName(std::string n) const {
+    auto g = *this;
+    g.name = std::move(n);
+    return g;
+  }
+};
+
+struct Grouped {
+  template <class K, class V>
+  static GroupedWith<K, V> with(SerdePtr<K> keySerde, SerdePtr<V> valueSerde) {
+    return GroupedWith<K, V>(std::move(keySerde), std::move(valueSerde));
+  }
+  static GroupedWith<detail::Unspecified, detail::Unspecified> as(std::string name) {
+    GroupedWith<detail::Unspecified, detail::Unspecified> g;
+    g.name = std::move(name);
+    return g;
   }
 };
 

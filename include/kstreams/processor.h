@@ -89,17 +89,22 @@ class ProcessValuesNode final : public Node, public FixedKeyProcessorContext<K, 
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     FixedKeyRecord<K, VIn> record(*static_cast<const K*>(k), *static_cast<const VIn*>(v),
                                   meta.timestamp, meta.headers ? *meta.headers : Headers{});
+    nullKey_ = meta.nullKey;
     processor_->process(record);
   }
   void close() override { processor_->close(); }
   void forward(const FixedKeyRecord<K, VOut>& r) override {
-    Node::forward(&r.key(), &r.value(),
-                  RecordMeta{r.timestamp(), r.headers().empty() ? nullptr : &r.headers()});
+    RecordMeta m;
+    m.timestamp = r.timestamp();
+    m.headers = r.headers().empty() ? nullptr : &r.headers();
+    m.nullKey = nullKey_;
+    Node::forward(&r.key(), &r.value(), m);
   }
   [[nodiscard]] RecordContext recordContext() const override { return context_->recordContext(); }
 
  private:
   std::unique_ptr<FixedKeyProcessor<K, VIn, VOut>> processor_;
+  bool nullKey_ = false;
 };
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 
 #include "kstreams/detail/graph.h"
 #include "kstreams/kstream.h"
+#include "kstreams/ktable.h"
 #include "kstreams/options.h"
 #include "kstreams/topology.h"
 
@@ -37,6 +38,28 @@ class StreamsBuilder {
       return std::make_unique<detail::SourceNode<K, V>>(name, ks, vs, extractor);
     });
     return KStream<K, V>(graph_, name, ks, vs, false);
+  }
+
+  /// The topic as a table (latest value per key; a null value deletes the key),
+  /// materialized in a store backed by a changelog topic.
+  template <class K, class V>
+  KTable<K, V> table(const std::string& topic, ConsumedWith<K, V> consumed = {},
+                     MaterializedWith<K, V> materialized = {}) {
+    auto source = stream<K, V>(topic, consumed);
+    const std::string store =
+        materialized.storeName.empty() ? graph_->newStoreName(topic + "-STATE-STORE-") : materialized.storeName;
+    auto ks = materialized.keySerde ? materialized.keySerde : source.keySerde();
+    auto vs = materialized.valueSerde ? materialized.valueSerde : source.valueSerde();
+    auto name = graph_->newName("KTABLE-SOURCE-");
+    detail::checkSerdes<K, V>(*graph_, ks, vs, name, store + " (state store)",
+                              "Materialized::with(keySerde, valueSerde)");
+    graph_->addProcessor(name, {source.nodeName()}, [=] {
+      return std::make_unique<detail::TableSourceNode<K, V>>(name, store, ks, vs);
+    });
+    graph_->addStateStore(detail::storeSpec(store, materialized.storeType, materialized.loggingEnabled,
+                                            materialized.changelogConfig, materialized.cachingEnabled),
+                          {name});
+    return KTable<K, V>(graph_, name, store, ks, vs);
   }
 
   /// Validates what was recorded and compiles it. Throws TopologyException with

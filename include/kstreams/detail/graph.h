@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "kstreams/detail/node.h"
+#include "kstreams/options.h"
+#include "kstreams/state.h"
 
 namespace kstreams {
 class Topology;
@@ -30,6 +32,8 @@ class GraphBuilder {
   std::string newName(std::string_view prefix);
   /// The user's name if given, else a generated one.
   std::string nameOr(const std::string& userName, std::string_view prefix);
+  /// The same for a Named: Named::as("") is recorded as an error.
+  std::string nameOr(const Named& named, std::string_view prefix);
 
   void addSource(const std::string& name, const std::vector<std::string>& topics,
                  NodeFactory factory, bool internalTopics = false);
@@ -43,6 +47,11 @@ class GraphBuilder {
   /// as the source topics upstream of `upstreamNode`.
   void addRepartitionTopic(const std::string& name, int32_t partitions,
                            const std::string& upstreamNode);
+  /// A state store, connected to the named processors (more with connectStore).
+  void addStateStore(const StoreSpec& spec, const std::vector<std::string>& processors);
+  void connectStore(const std::string& processor, const std::string& store);
+  /// A name for a store the user did not name (KSTREAM-AGGREGATE-STATE-STORE-0000000004).
+  std::string newStoreName(std::string_view prefix) { return newName(prefix); }
   /// A misuse found while recording (no serde, empty name): build() reports it.
   void recordError(std::string message);
 

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "kstreams/detail/bytes_store.h"
 #include "kstreams/record.h"
 
 namespace kstreams::detail {
@@ -18,7 +20,17 @@ namespace kstreams::detail {
 struct RecordMeta {
   int64_t timestamp = 0;
   const Headers* headers = nullptr;
+  /// The record's key or value was null on the wire. Sinks write null for a
+  /// null value; aggregations skip records with a null key or value; tables read
+  /// a null value as a delete (tombstone). Nodes that compute a new value clear it.
+  bool nullKey = false;
+  bool nullValue = false;
 };
+
+/// Called by a store's cache when it flushes a dirty entry: serialized key, new
+/// and old value (nullopt: none/deleted), and the entry's timestamp.
+using CacheFlushListener = std::function<void(std::string_view key, std::optional<std::string_view> newValue,
+                                              std::optional<std::string_view> oldValue, int64_t timestamp)>;
 
 /// What a node sees of the task running it. Implemented by the runtime.
 class NodeContext {
@@ -35,6 +47,16 @@ class NodeContext {
   virtual int32_t partitionsFor(const std::string& topic) = 0;
   /// The full name of an internal topic (`<application.id>-<name>`).
   [[nodiscard]] virtual std::string internalTopicName(const std::string& name) const = 0;
+  /// The top of the named store's stack; throws StreamsException when the store
+  /// is not connected to this node's sub-topology.
+  virtual KeyValueBytesStore* getStateStore(const std::string& name) = 0;
+  /// Makes the store's cache call `listener` for each entry it flushes. Returns
+  /// false when the store has no cache (then the caller forwards at once).
+  virtual bool setFlushListener(const std::string& store, CacheFlushListener listener) = 0;
+  /// Counts a record dropped by a node (null key, late, ...) and logs why.
+  virtual void recordDropped(const std::string& node, const std::string& reason) = 0;
+  /// The highest timestamp the task has processed.
+  [[nodiscard]] virtual int64_t streamTime() const = 0;
 };
 
 class Node {

@@ -59,21 +59,59 @@ class SourceNode final : public SourceNodeBase {
         extractor_(extractor ? std::move(extractor)
                              : TimestampExtractors::failOnInvalidTimestamp()) {}
   void deserialize(const RawRecord& r) override {
-    keySerde_->deserialize(r.key, r.keySize, key_);
-    valueSerde_->deserialize(r.value, r.valueSize, value_);
+    nullKey_ = r.key == nullptr;
+    nullValue_ = r.value == nullptr;
+    readNullable(*keySerde_, r.key, r.keySize, key_);
+    readNullable(*valueSerde_, r.value, r.valueSize, value_);
   }
-  void forwardDeserialized(const RecordMeta& meta) override { forward(&key_, &value_, meta); }
+  void forwardDeserialized(const RecordMeta& meta) override {
+    RecordMeta m = meta;
+    m.nullKey = nullKey_;
+    m.nullValue = nullValue_;
+    forward(&key_, &value_, m);
+  }
   int64_t extractTimestamp(const RawRecord& r, int64_t partitionTime) override {
     return extractor_(r, partitionTime);
   }
 
  private:
+  // A null that the type cannot hold (a plain number) becomes T{}, flagged in
+  // RecordMeta; std::optional types hold it as nullopt.
+  template <class T>
+  static void readNullable(const Serde<T>& serde, const char* data, size_t size, T& out) {
+    if (data != nullptr) {
+      serde.deserialize(data, size, out);
+      return;
+    }
+    try {
+      serde.deserialize(nullptr, 0, out);
+    } catch (const SerializationException&) {
+      out = T{};
+    }
+  }
+
   SerdePtr<K> keySerde_;
   SerdePtr<V> valueSerde_;
   TimestampExtractor extractor_;
   K key_{};
   V value_{};
+  bool nullKey_ = false;
+  bool nullValue_ = false;
 };
+
+/// `meta` for a record whose value a node computed (no longer the null it may have been).
+inline RecordMeta withNewValue(const RecordMeta& meta) {
+  RecordMeta m = meta;
+  m.nullValue = false;
+  return m;
+}
+/// `meta` for a record whose key and value a node computed.
+inline RecordMeta withNewKeyValue(const RecordMeta& meta) {
+  RecordMeta m = meta;
+  m.nullKey = false;
+  m.nullValue = false;
+  return m;
+}
 
 template <class K, class V>
 using TopicNameExtractor =
@@ -102,8 +140,8 @@ class SinkNode final : public Node {
     const V& value = *static_cast<const V*>(v);
     keyBuf_.clear();
     valueBuf_.clear();
-    const bool hasKey = keySerde_->serialize(key, keyBuf_);
-    const bool hasValue = valueSerde_->serialize(value, valueBuf_);
+    const bool hasKey = !meta.nullKey && keySerde_->serialize(key, keyBuf_);
+    const bool hasValue = !meta.nullValue && valueSerde_->serialize(value, valueBuf_);
     const std::string* topic = &topic_;
     if (extractor_) {
       dynamicTopic_ = extractor_(key, value, context_->recordContext());
@@ -154,7 +192,7 @@ class MapValuesNode final : public Node {
   MapValuesNode(std::string name, F f) : Node(std::move(name)), fn_(std::move(f)) {}
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     auto out = invokeValueFn(fn_, *static_cast<const K*>(k), *static_cast<const V*>(v));
-    forward(k, &out, meta);
+    forward(k, &out, withNewValue(meta));
   }
 
  private:
@@ -168,7 +206,7 @@ class MapNode final : public Node {
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     auto kv = fn_(*static_cast<const K*>(k), *static_cast<const V*>(v));
     using T = KeyValueTraits<decltype(kv)>;
-    forward(&T::key(kv), &T::value(kv), meta);
+    forward(&T::key(kv), &T::value(kv), withNewKeyValue(meta));
   }
 
  private:
@@ -181,7 +219,9 @@ class SelectKeyNode final : public Node {
   SelectKeyNode(std::string name, F f) : Node(std::move(name)), fn_(std::move(f)) {}
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     auto newKey = fn_(*static_cast<const K*>(k), *static_cast<const V*>(v));
-    forward(&newKey, v, meta);
+    RecordMeta m = meta;
+    m.nullKey = false;
+    forward(&newKey, v, m);
   }
 
  private:
@@ -194,9 +234,10 @@ class FlatMapNode final : public Node {
   FlatMapNode(std::string name, F f) : Node(std::move(name)), fn_(std::move(f)) {}
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     auto items = fn_(*static_cast<const K*>(k), *static_cast<const V*>(v));
+    const RecordMeta m = withNewKeyValue(meta);
     for (const auto& kv : items) {
       using T = KeyValueTraits<std::decay_t<decltype(kv)>>;
-      forward(&T::key(kv), &T::value(kv), meta);
+      forward(&T::key(kv), &T::value(kv), m);
     }
   }
 
@@ -210,7 +251,8 @@ class FlatMapValuesNode final : public Node {
   FlatMapValuesNode(std::string name, F f) : Node(std::move(name)), fn_(std::move(f)) {}
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     auto items = invokeValueFn(fn_, *static_cast<const K*>(k), *static_cast<const V*>(v));
-    for (const auto& item : items) forward(k, &item, meta);
+    const RecordMeta m = withNewValue(meta);
+    for (const auto& item : items) forward(k, &item, m);
   }
 
  private:

@@ -1,0 +1,310 @@
+// KTable, KGroupedStream and KGroupedTable: tables and aggregations over state
+// stores that are backed by compacted changelog topics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "kstreams/detail/table_nodes.h"
+#include "kstreams/kstream.h"
+#include "kstreams/options.h"
+#include "kstreams/state.h"
+
+namespace kstreams {
+
+template <class K, class V>
+class KTable;
+template <class K, class V>
+class KGroupedTable;
+
+namespace detail {
+
+inline StoreSpec storeSpec(const std::string& name, StoreType type, bool logging,
+                           std::map<std::string, std::string> changelogConfig, bool caching) {
+  StoreSpec spec;
+  spec.name = name;
+  spec.type = type;
+  spec.timestamped = true;
+  spec.loggingEnabled = logging;
+  spec.changelogConfig = std::move(changelogConfig);
+  spec.cachingEnabled = caching;
+  return spec;
+}
+
+/// Adds an aggregating processor below `parent` with its store; returns the table.
+template <class K, class VR, class M, class Factory>
+KTable<K, VR> addAggregation(const std::shared_ptr<GraphBuilder>& builder, const std::string& parent,
+                             const std::string& processorPrefix, const std::string& store, const M& materialized,
+                             SerdePtr<K> keySerde, SerdePtr<VR> valueSerde, const Named& named, Factory factory) {
+  auto name = builder->nameOr(named, processorPrefix);
+  checkSerdes<K, VR>(*builder, keySerde, valueSerde, name, store + " (state store)",
+                     "Materialized::with(keySerde, valueSerde)");
+  builder->addProcessor(name, {parent}, [=] { return factory(name); });
+  builder->addStateStore(storeSpec(store, materialized.storeType, materialized.loggingEnabled,
+                                   materialized.changelogConfig, materialized.cachingEnabled),
+                         {name});
+  return KTable<K, VR>(builder, name, store, keySerde, valueSerde);
+}
+
+}  // namespace detail
+
+/// A changelog stream seen as a table: the latest value per key.
+template <class K, class V>
+class KTable {
+ public:
+  KTable(std::shared_ptr<detail::GraphBuilder> builder, std::string node, std::string storeName,
+         SerdePtr<K> keySerde, SerdePtr<V> valueSerde)
+      : builder_(std::move(builder)),
+        node_(std::move(node)),
+        storeName_(std::move(storeName)),
+        keySerde_(std::move(keySerde)),
+        valueSerde_(std::move(valueSerde)) {}
+
+  /// Keeps the rows for which predicate(key, value) is true; a row that stops
+  /// matching is deleted downstream.
+  template <class P>
+  KTable filter(P predicate, const Named& named = {}) const {
+    return addFilter(std::move(predicate), false, named);
+  }
+  template <class P>
+  KTable filterNot(P predicate, const Named& named = {}) const {
+    return addFilter(std::move(predicate), true, named);
+  }
+
+  /// New values from mapper(value) or mapper(key, value).
+  template <class F>
+  auto mapValues(F mapper, const Named& named = {}) const {
+    using VR = detail::ValueFnResult<F, K, V>;
+    auto name = builder_->nameOr(named, "KTABLE-MAPVALUES-");
+    builder_->addProcessor(name, {node_}, [name, mapper] {
+      return std::make_unique<detail::TableMapValuesNode<K, V, F>>(name, mapper);
+    });
+    SerdePtr<VR> vs;
+    if constexpr (std::is_same_v<V, VR>) {
+      vs = valueSerde_;
+    } else {
+      vs = DefaultSerde<VR>::get();
+    }
+    return KTable<K, VR>(builder_, name, "", keySerde_, vs);
+  }
+
+  /// The table's changes as a stream; a deleted row becomes a record with a null value.
+  KStream<K, V> toStream(const Named& named = {}) const {
+    auto name = builder_->nameOr(named, "KTABLE-TOSTREAM-");
+    builder_->addProcessor(name, {node_}, [name] { return std::make_unique<detail::TableToStreamNode<K, V>>(name); });
+    return KStream<K, V>(builder_, name, keySerde_, valueSerde_, false);
+  }
+
+  /// Re-keys the rows with selector(key, value) -> KeyValue for a re-aggregation
+  /// (KGroupedTable): each update first takes the old row out, then adds the new.
+  template <class F, class KV = std::decay_t<std::invoke_result_t<F&, const K&, const V&>>>
+  auto groupBy(F selector,
+               GroupedWith<typename detail::KeyValueTraits<KV>::Key, typename detail::KeyValueTraits<KV>::Value>
+                   grouped = {}) const {
+    using KR = typename detail::KeyValueTraits<KV>::Key;
+    using VR = typename detail::KeyValueTraits<KV>::Value;
+    auto name = builder_->newName("KTABLE-SELECT-");
+    builder_->addProcessor(name, {node_}, [name, selector] {
+      return std::make_unique<detail::TableGroupByNode<K, V, F>>(name, selector);
+    });
+    auto ks = grouped.keySerde ? grouped.keySerde : DefaultSerde<KR>::get();
+    auto vs = grouped.valueSerde ? grouped.valueSerde : DefaultSerde<VR>::get();
+    return KGroupedTable<KR, VR>(builder_, name, ks, vs, grouped.name);
+  }
+
+  [[nodiscard]] const std::string& nodeName() const { return node_; }
+  /// The store holding this table, or empty when it is computed on the fly.
+  [[nodiscard]] const std::string& queryableStoreName() const { return storeName_; }
+  [[nodiscard]] const SerdePtr<K>& keySerde() const { return keySerde_; }
+  [[nodiscard]] const SerdePtr<V>& valueSerde() const { return valueSerde_; }
+
+ private:
+  template <class P>
+  KTable addFilter(P predicate, bool negate, const Named& named) const {
+    auto name = builder_->nameOr(named, "KTABLE-FILTER-");
+    builder_->addProcessor(name, {node_}, [name, predicate, negate] {
+      return std::make_unique<detail::TableFilterNode<K, V, P>>(name, predicate, negate);
+    });
+    return KTable(builder_, name, "", keySerde_, valueSerde_);
+  }
+
+  std::shared_ptr<detail::GraphBuilder> builder_;
+  std::string node_;
+  std::string storeName_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+};
+
+/// A stream grouped by key, ready to aggregate.
+template <class K, class V>
+class KGroupedStream {
+ public:
+  KGroupedStream(KStream<K, V> stream, SerdePtr<K> keySerde, SerdePtr<V> valueSerde, std::string repartitionName,
+                 bool repartitionRequired)
+      : stream_(std::move(stream)),
+        keySerde_(std::move(keySerde)),
+        valueSerde_(std::move(valueSerde)),
+        repartitionName_(std::move(repartitionName)),
+        repartitionRequired_(repartitionRequired) {}
+
+  /// Records per key, as an Int64 table.
+  KTable<K, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<int64_t>(
+        "KSTREAM-AGGREGATE-", "KSTREAM-AGGREGATE-STATE-STORE-", materialized, Serdes::Int64(), named,
+        [](const K&, const V&, const std::optional<int64_t>& agg) { return (agg ? *agg : 0) + 1; });
+  }
+  KTable<K, int64_t> count(const Named& named) const { return count({}, named); }
+
+  /// Combines values: reducer(aggregate, value); the first value is the aggregate.
+  template <class R>
+  KTable<K, V> reduce(R reducer, MaterializedWith<K, V> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<V>("KSTREAM-REDUCE-", "KSTREAM-REDUCE-STATE-STORE-", materialized, valueSerde_, named,
+                            [reducer](const K&, const V& v, const std::optional<V>& agg) mutable {
+                              return agg ? reducer(*agg, v) : v;
+                            });
+  }
+
+  /// aggregator(key, value, aggregate), starting from initializer().
+  template <class I, class A>
+  auto aggregate(I initializer, A aggregator,
+                 MaterializedWith<K, std::decay_t<std::invoke_result_t<I&>>> materialized = {},
+                 const Named& named = {}) const {
+    using VR = std::decay_t<std::invoke_result_t<I&>>;
+    return aggregateWith<VR>("KSTREAM-AGGREGATE-", "KSTREAM-AGGREGATE-STATE-STORE-", materialized,
+                             DefaultSerde<VR>::get(), named,
+                             [initializer, aggregator](const K& k, const V& v, const std::optional<VR>& agg) mutable {
+                               return aggregator(k, v, agg ? *agg : initializer());
+                             });
+  }
+
+ private:
+  template <class VR, class F>
+  KTable<K, VR> aggregateWith(const std::string& processorPrefix, const std::string& storePrefix,
+                              const MaterializedWith<K, VR>& m, SerdePtr<VR> defaultValueSerde, const Named& named,
+                              F fn) const {
+    const auto& builder = stream_.builder();
+    const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
+    KStream<K, V> input = stream_;
+    if (repartitionRequired_) {
+      input = stream_.repartition(Repartitioned::with(keySerde_, valueSerde_)
+                                      .withName(repartitionName_.empty() ? store : repartitionName_));
+    }
+    auto ks = m.keySerde ? m.keySerde : keySerde_;
+    auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
+    return detail::addAggregation<K, VR>(builder, input.nodeName(), processorPrefix, store, m, ks, vs, named,
+                                         [=](const std::string& name) {
+                                           return std::make_unique<detail::StreamAggregateNode<K, V, VR, F>>(
+                                               name, store, ks, vs, fn);
+                                         });
+  }
+
+  KStream<K, V> stream_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+  std::string repartitionName_;
+  bool repartitionRequired_;
+};
+
+/// A table re-keyed by KTable::groupBy, ready to re-aggregate with adder and subtractor.
+template <class K, class V>
+class KGroupedTable {
+ public:
+  KGroupedTable(std::shared_ptr<detail::GraphBuilder> builder, std::string node, SerdePtr<K> keySerde,
+                SerdePtr<V> valueSerde, std::string repartitionName)
+      : builder_(std::move(builder)),
+        node_(std::move(node)),
+        keySerde_(std::move(keySerde)),
+        valueSerde_(std::move(valueSerde)),
+        repartitionName_(std::move(repartitionName)) {}
+
+  KTable<K, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<int64_t>(
+        "KTABLE-AGGREGATE-", "KTABLE-AGGREGATE-STATE-STORE-", materialized, Serdes::Int64(), named,
+        [](const K&, const V&, const std::optional<int64_t>& agg) { return (agg ? *agg : 0) + 1; },
+        [](const K&, const V&, int64_t agg) { return agg - 1; });
+  }
+
+  /// adder(aggregate, newValue) and subtractor(aggregate, oldValue); a key's first
+  /// value is its aggregate.
+  template <class A, class S>
+  KTable<K, V> reduce(A adder, S subtractor, MaterializedWith<K, V> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<V>(
+        "KTABLE-REDUCE-", "KTABLE-REDUCE-STATE-STORE-", materialized, valueSerde_, named,
+        [adder](const K&, const V& v, const std::optional<V>& agg) mutable { return agg ? adder(*agg, v) : v; },
+        [subtractor](const K&, const V& v, const V& agg) mutable { return subtractor(agg, v); });
+  }
+
+  /// adder(key, newValue, aggregate), subtractor(key, oldValue, aggregate), from initializer().
+  template <class I, class A, class S>
+  auto aggregate(I initializer, A adder, S subtractor,
+                 MaterializedWith<K, std::decay_t<std::invoke_result_t<I&>>> materialized = {},
+                 const Named& named = {}) const {
+    using VR = std::decay_t<std::invoke_result_t<I&>>;
+    return aggregateWith<VR>(
+        "KTABLE-AGGREGATE-", "KTABLE-AGGREGATE-STATE-STORE-", materialized, DefaultSerde<VR>::get(), named,
+        [initializer, adder](const K& k, const V& v, const std::optional<VR>& agg) mutable {
+          return adder(k, v, agg ? *agg : initializer());
+        },
+        subtractor);
+  }
+
+ private:
+  template <class VR, class A, class S>
+  KTable<K, VR> aggregateWith(const std::string& processorPrefix, const std::string& storePrefix,
+                              const MaterializedWith<K, VR>& m, SerdePtr<VR> defaultValueSerde, const Named& named,
+                              A add, S sub) const {
+    const std::string store = m.storeName.empty() ? builder_->newStoreName(storePrefix) : m.storeName;
+    // Always through a repartition topic: the new key decides the partition.
+    const std::string base = repartitionName_.empty() ? store : repartitionName_;
+    const std::string topic = base + "-repartition";
+    const std::string sinkName = base + "-repartition-sink";
+    const std::string sourceName = base + "-repartition-source";
+    detail::checkSerdes<K, V>(*builder_, keySerde_, valueSerde_, sinkName, topic,
+                              "Grouped::with(keySerde, valueSerde) in groupBy()");
+    SerdePtr<detail::GroupedChange<V>> changeSerde;
+    if (valueSerde_) changeSerde = std::make_shared<detail::GroupedChangeSerde<V>>(valueSerde_);
+    auto ks = keySerde_;
+    builder_->addRepartitionTopic(topic, -1, node_);
+    builder_->addSink(sinkName, node_, topic, [=] {
+      return std::make_unique<detail::SinkNode<K, detail::GroupedChange<V>>>(sinkName, topic, true, nullptr, ks,
+                                                                             changeSerde, nullptr);
+    }, true);
+    builder_->addSource(sourceName, {topic}, [=] {
+      return std::make_unique<detail::SourceNode<K, detail::GroupedChange<V>>>(sourceName, ks, changeSerde, nullptr);
+    }, true);
+    auto aks = m.keySerde ? m.keySerde : keySerde_;
+    auto avs = m.valueSerde ? m.valueSerde : defaultValueSerde;
+    return detail::addAggregation<K, VR>(builder_, sourceName, processorPrefix, store, m, aks, avs, named,
+                                         [=](const std::string& name) {
+                                           return std::make_unique<detail::TableAggregateNode<K, V, VR, A, S>>(
+                                               name, store, aks, avs, add, sub);
+                                         });
+  }
+
+  std::shared_ptr<detail::GraphBuilder> builder_;
+  std::string node_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+  std::string repartitionName_;
+};
+
+template <class K, class V>
+KGroupedStream<K, V> KStream<K, V>::groupByKey(GroupedWith<K, V> grouped) const {
+  auto ks = grouped.keySerde ? grouped.keySerde : keySerde_;
+  auto vs = grouped.valueSerde ? grouped.valueSerde : valueSerde_;
+  return KGroupedStream<K, V>(*this, ks, vs, grouped.name, repartitionRequired_);
+}
+
+template <class K, class V>
+template <class F>
+auto KStream<K, V>::groupBy(F selector, GroupedWith<std::decay_t<std::invoke_result_t<F&, const K&, const V&>>, V> grouped) const {
+  using KR = std::decay_t<std::invoke_result_t<F&, const K&, const V&>>;
+  auto keyed = selectKey(selector);
+  auto ks = grouped.keySerde ? grouped.keySerde : DefaultSerde<KR>::get();
+  auto vs = grouped.valueSerde ? grouped.valueSerde : valueSerde_;
+  return KGroupedStream<KR, V>(keyed, ks, vs, grouped.name, true);
+}
+
+}  // namespace kstreams

@@ -1,0 +1,196 @@
+// State stores as processors see them: typed key-value stores over the bytes
+// store stack (caching → change-logging → RocksDB or in-memory).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "kstreams/detail/bytes_store.h"
+#include "kstreams/errors.h"
+#include "kstreams/record.h"
+#include "kstreams/serde.h"
+
+namespace kstreams {
+
+/// A value with the timestamp of the record that last wrote it (Kafka Streams'
+/// ValueAndTimestamp; in bytes: 8-byte big-endian timestamp, then the value).
+template <class V>
+struct ValueAndTimestamp {
+  V value{};
+  int64_t timestamp = 0;
+  bool operator==(const ValueAndTimestamp&) const = default;
+};
+
+/// Iterates typed key-value pairs in the byte order of the serialized keys.
+template <class K, class V>
+class KeyValueIterator {
+ public:
+  virtual ~KeyValueIterator() = default;
+  [[nodiscard]] virtual bool hasNext() const = 0;
+  virtual KeyValue<K, V> next() = 0;
+  /// The remaining pairs.
+  std::vector<KeyValue<K, V>> toList() {
+    std::vector<KeyValue<K, V>> out;
+    while (hasNext()) out.push_back(next());
+    return out;
+  }
+};
+
+template <class K, class V>
+class ReadOnlyKeyValueStore {
+ public:
+  virtual ~ReadOnlyKeyValueStore() = default;
+  [[nodiscard]] virtual const std::string& name() const = 0;
+  [[nodiscard]] virtual std::optional<V> get(const K& key) = 0;
+  /// Keys from `from` to `to`, both inclusive, in serialized-key byte order.
+  virtual std::unique_ptr<KeyValueIterator<K, V>> range(const K& from, const K& to) = 0;
+  virtual std::unique_ptr<KeyValueIterator<K, V>> all() = 0;
+  [[nodiscard]] virtual uint64_t approximateNumEntries() = 0;
+};
+
+/// Java's `delete` is `remove` here (delete is a C++ keyword).
+template <class K, class V>
+class KeyValueStore : public ReadOnlyKeyValueStore<K, V> {
+ public:
+  virtual void put(const K& key, const V& value) = 0;
+  virtual std::optional<V> putIfAbsent(const K& key, const V& value) = 0;
+  virtual std::optional<V> remove(const K& key) = 0;
+  virtual void putAll(const std::vector<KeyValue<K, V>>& entries) {
+    for (const auto& kv : entries) put(kv.key, kv.value);
+  }
+};
+
+template <class K, class V>
+using TimestampedKeyValueStore = KeyValueStore<K, ValueAndTimestamp<V>>;
+
+/// The serde of ValueAndTimestamp<V>: 8-byte big-endian timestamp, then V's bytes
+/// (Kafka Streams' ValueAndTimestampSerde layout).
+template <class V>
+class ValueAndTimestampSerde final : public Serde<ValueAndTimestamp<V>> {
+ public:
+  explicit ValueAndTimestampSerde(SerdePtr<V> inner) : inner_(std::move(inner)) {}
+  bool serialize(const ValueAndTimestamp<V>& v, std::string& out) const override {
+    detail::putBigEndian<int64_t>(v.timestamp, out);
+    inner_->serialize(v.value, out);
+    return true;
+  }
+  void deserialize(const char* data, size_t size, ValueAndTimestamp<V>& out) const override {
+    if (data == nullptr) throw SerializationException("ValueAndTimestamp: null bytes");
+    if (size < 8) throw SerializationException("ValueAndTimestamp: fewer than 8 bytes");
+    out.timestamp = detail::getBigEndian<int64_t>(data);
+    inner_->deserialize(data + 8, size - 8, out.value);
+  }
+  [[nodiscard]] std::string name() const override { return "ValueAndTimestamp<" + inner_->name() + ">"; }
+
+ private:
+  SerdePtr<V> inner_;
+};
+
+namespace detail {
+
+template <class K, class V>
+class TypedIterator final : public KeyValueIterator<K, V> {
+ public:
+  TypedIterator(std::unique_ptr<KeyValueBytesIterator> it, SerdePtr<K> ks, SerdePtr<V> vs)
+      : it_(std::move(it)), keySerde_(std::move(ks)), valueSerde_(std::move(vs)) {}
+  [[nodiscard]] bool hasNext() const override { return it_->valid(); }
+  KeyValue<K, V> next() override {
+    KeyValue<K, V> kv;
+    const auto k = it_->key();
+    const auto v = it_->value();
+    keySerde_->deserialize(k.data(), k.size(), kv.key);
+    valueSerde_->deserialize(v.data(), v.size(), kv.value);
+    it_->next();
+    return kv;
+  }
+
+ private:
+  std::unique_ptr<KeyValueBytesIterator> it_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+};
+
+/// The typed layer: serdes over the bytes store stack.
+template <class K, class V>
+class TypedKeyValueStore final : public KeyValueStore<K, V> {
+ public:
+  TypedKeyValueStore(KeyValueBytesStore* bytes, SerdePtr<K> ks, SerdePtr<V> vs)
+      : bytes_(bytes), keySerde_(std::move(ks)), valueSerde_(std::move(vs)) {}
+
+  [[nodiscard]] const std::string& name() const override { return bytes_->name(); }
+  [[nodiscard]] std::optional<V> get(const K& key) override {
+    auto raw = bytes_->get(keyBytes(key));
+    if (!raw) return std::nullopt;
+    V v{};
+    valueSerde_->deserialize(raw->data(), raw->size(), v);
+    return v;
+  }
+  void put(const K& key, const V& value) override {
+    const std::string& k = keyBytes(key);
+    valueBuf_.clear();
+    valueSerde_->serialize(value, valueBuf_);
+    bytes_->put(k, std::string_view(valueBuf_));
+  }
+  std::optional<V> putIfAbsent(const K& key, const V& value) override {
+    valueBuf_.clear();
+    valueSerde_->serialize(value, valueBuf_);
+    auto old = bytes_->putIfAbsent(keyBytes(key), valueBuf_);
+    if (!old) return std::nullopt;
+    V v{};
+    valueSerde_->deserialize(old->data(), old->size(), v);
+    return v;
+  }
+  std::optional<V> remove(const K& key) override {
+    auto old = bytes_->remove(keyBytes(key));
+    if (!old) return std::nullopt;
+    V v{};
+    valueSerde_->deserialize(old->data(), old->size(), v);
+    return v;
+  }
+  std::unique_ptr<KeyValueIterator<K, V>> range(const K& from, const K& to) override {
+    std::string f;
+    std::string t;
+    keySerde_->serialize(from, f);
+    keySerde_->serialize(to, t);
+    return std::make_unique<TypedIterator<K, V>>(bytes_->range(std::string_view(f), std::string_view(t)),
+                                                 keySerde_, valueSerde_);
+  }
+  std::unique_ptr<KeyValueIterator<K, V>> all() override {
+    return std::make_unique<TypedIterator<K, V>>(bytes_->all(), keySerde_, valueSerde_);
+  }
+  [[nodiscard]] uint64_t approximateNumEntries() override { return bytes_->approximateNumEntries(); }
+
+ private:
+  const std::string& keyBytes(const K& key) {
+    keyBuf_.clear();
+    keySerde_->serialize(key, keyBuf_);
+    return keyBuf_;
+  }
+  KeyValueBytesStore* bytes_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+  std::string keyBuf_;
+  std::string valueBuf_;
+};
+
+}  // namespace detail
+
+/// Where a store keeps its bytes.
+enum class StoreType { ROCKS_DB, IN_MEMORY };
+
+/// How a store is built: kind, logging, caching (the runtime builds the stack).
+struct StoreSpec {
+  std::string name;
+  StoreType type = StoreType::ROCKS_DB;
+  bool timestamped = true;
+  bool loggingEnabled = true;
+  std::map<std::string, std::string> changelogConfig;
+  bool cachingEnabled = true;
+};
+
+}  // namespace kstreams

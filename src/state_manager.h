@@ -1,0 +1,112 @@
+// ProcessorStateManager: the state stores of one task. Builds each store's layer
+// stack, locks the task directory, decides from the checkpoint where restoring
+// starts (or wipes a store that cannot be trusted), applies restored changelog
+// records, and writes the checkpoint after each commit.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dsl/topology_def.h"
+#include "src/metrics.h"
+#include "src/record_collector.h"
+#include "src/streams_config.h"
+#include "statestores/cache_budget.h"
+#include "statestores/caching_key_value_store.h"
+#include "statestores/key_value_bytes_store.h"
+#include "statestores/rocksdb_resources.h"
+#include "statestores/state_directory.h"
+#include "statestores/store_context.h"
+
+namespace kstreams::internal {
+
+/// Shared by the tasks of a client (directory, RocksDB memory) or a thread (cache).
+struct StateServices {
+  StateDirectory* directory = nullptr;
+  RocksDBResources* rocksdb = nullptr;
+  std::shared_ptr<CacheBudget> cache;
+};
+
+class ProcessorStateManager final : public StoreContext {
+ public:
+  /// One changelog partition to restore from.
+  struct Changelog {
+    std::string store;
+    std::string topic;  // full name
+    int32_t partition = 0;
+    int64_t startOffset = 0;  // the next offset to read
+    int64_t endOffset = -1;   // set by the restorer
+    int64_t restoredRecords = 0;
+    bool done = false;
+  };
+
+  ProcessorStateManager(std::string taskId, int32_t partition, const TopologyDef& def,
+                        const std::vector<std::string>& stores, const StreamsConfigValues& config,
+                        RecordCollector& collector, StateServices services);
+  ~ProcessorStateManager() override;
+
+  /// Locks the task directory and opens the stores. false: the directory is still
+  /// locked by another owner (try again later). Throws StoreException.
+  bool initialize();
+  [[nodiscard]] KeyValueBytesStore* store(const std::string& name);
+  bool setFlushListener(const std::string& name, detail::CacheFlushListener listener);
+  [[nodiscard]] std::vector<Changelog>& changelogs() { return changelogs_; }
+  /// Wipes a store whose changelog cannot serve its checkpoint (the checkpoint is
+  /// past the changelog's end) and restarts it from offset 0.
+  void resetToBeginning(Changelog& changelog);
+  /// A record read from a changelog partition.
+  struct ChangelogRecord {
+    std::string_view key;
+    std::optional<std::string_view> value;  // nullopt: tombstone
+    int64_t timestamp = 0;
+  };
+  /// Applies records read from a changelog partition, up to `lastOffset`.
+  void restore(Changelog& changelog, const std::vector<ChangelogRecord>& records, int64_t lastOffset);
+  /// Flushes every store stack (caches forward their dirty entries downstream).
+  void flush();
+  /// Writes the checkpoint (after the producer flushed: every change is acknowledged).
+  void checkpoint();
+  /// Closes the stores; with `clean`, flushes and checkpoints first. Unlocks.
+  void close(bool clean);
+
+  // StoreContext
+  [[nodiscard]] const std::string& taskDirectory() const override { return taskDirectory_; }
+  [[nodiscard]] const std::string& applicationId() const override { return config_.applicationId; }
+  [[nodiscard]] int32_t partition() const override { return partition_; }
+  [[nodiscard]] RocksDBResources* rocksdbResources() override { return services_.rocksdb; }
+  void logChange(const std::string& storeName, std::string_view key, std::optional<std::string_view> value,
+                 int64_t timestamp) override;
+  [[nodiscard]] int64_t currentTimestamp() const override { return currentTimestamp_; }
+  void setCurrentTimestamp(int64_t timestamp) override { currentTimestamp_ = timestamp; }
+
+ private:
+  struct Store {
+    StoreSpec spec;
+    std::unique_ptr<KeyValueBytesStore> top;
+    CachingKeyValueStore* cache = nullptr;
+    std::string changelogTopic;  // empty: not logged
+    int64_t ackedOffset = -1;    // highest acknowledged changelog offset (set by the producer)
+    int64_t restoredTo = 0;      // next changelog offset after what the store holds
+  };
+
+  void open(Store& s);
+  void wipe(Store& s);
+
+  std::string taskId_;
+  int32_t partition_;
+  const StreamsConfigValues& config_;
+  RecordCollector& collector_;
+  StateServices services_;
+  std::string taskDirectory_;
+  bool locked_ = false;
+  bool closed_ = false;
+  std::map<std::string, Store> stores_;
+  std::vector<Changelog> changelogs_;
+  int64_t currentTimestamp_ = 0;
+  std::vector<RestoreRecord> restoreBuffer_;
+};
+
+}  // namespace kstreams::internal

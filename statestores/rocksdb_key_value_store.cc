@@ -1,0 +1,260 @@
+#include "statestores/rocksdb_key_value_store.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <thread>
+#include <utility>
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "statestores/rocksdb_resources.h"
+#include "statestores/store_context.h"
+#include "statestores/store_exception.h"
+
+namespace kstreams::internal {
+
+namespace {
+
+// Kafka Streams' RocksDBStore defaults.
+constexpr size_t kWriteBufferSize = 16UL * 1024 * 1024;
+constexpr int kMaxWriteBuffers = 3;
+constexpr size_t kBlockSize = 4UL * 1024;
+// Block cache of a store whose context has no shared resources (tests, tools).
+constexpr size_t kPrivateBlockCacheSize = 8UL * 1024 * 1024;
+constexpr double kBloomBitsPerKey = 10.0;
+
+/// The one place where a rocksdb::Status becomes an exception.
+void check(const rocksdb::Status& status, const std::string& storeName,
+           std::string_view operation) {
+  if (status.ok()) return;
+  throw StoreException("RocksDB store " + storeName + ": " + std::string(operation) +
+                           " failed: " + status.ToString(),
+                       status.IsCorruption());
+}
+
+rocksdb::Slice slice(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+
+std::string_view view(const rocksdb::Slice& bytes) { return {bytes.data(), bytes.size()}; }
+
+bool lz4Available() {
+  static const bool available = [] {
+    const auto supported = rocksdb::GetSupportedCompressions();
+    return std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) !=
+           supported.end();
+  }();
+  return available;
+}
+
+rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* resources) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.IncreaseParallelism(static_cast<int>(std::max(2U, std::thread::hardware_concurrency())));
+  options.compaction_style = rocksdb::kCompactionStyleLevel;
+  options.max_open_files = -1;
+  options.write_buffer_size = kWriteBufferSize;
+  options.max_write_buffer_number = kMaxWriteBuffers;
+  options.compression = lz4Available() ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = kBlockSize;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  if (resources != nullptr) {
+    // Bounded memory: index and filter blocks live in the shared cache too,
+    // partitioned, with the top level pinned and high priority.
+    table.block_cache = resources->blockCache();
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_top_level_index_and_filter = true;
+    table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+    table.partition_filters = true;
+    options.write_buffer_manager = resources->writeBufferManager();
+  } else {
+    table.block_cache = rocksdb::NewLRUCache(kPrivateBlockCacheSize);
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  if (resources != nullptr) resources->applyConfigSetter(storeName, options);
+  return options;
+}
+
+/// Walks a rocksdb::Iterator between inclusive bounds or over a prefix. Holds the
+/// database so that it outlives the iterator (declared first: destroyed last).
+class RocksDBIterator : public KeyValueBytesIterator {
+ public:
+  RocksDBIterator(std::shared_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::Iterator> it,
+                  std::string storeName, std::optional<std::string> to,
+                  std::optional<std::string> prefix)
+      : db_(std::move(db)),
+        it_(std::move(it)),
+        storeName_(std::move(storeName)),
+        to_(std::move(to)),
+        prefix_(std::move(prefix)) {}
+
+  /// Positions at the first key >= `from` (or the first key).
+  void start(std::optional<std::string_view> from) {
+    if (from) {
+      it_->Seek(slice(*from));
+    } else {
+      it_->SeekToFirst();
+    }
+    settle();
+  }
+
+  [[nodiscard]] bool valid() const override { return valid_; }
+  void next() override {
+    it_->Next();
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return view(it_->key()); }
+  [[nodiscard]] std::string_view value() const override { return view(it_->value()); }
+
+ private:
+  void settle() {
+    if (!it_->Valid()) {
+      valid_ = false;
+      check(it_->status(), storeName_, "iterating");
+      return;
+    }
+    const std::string_view k = key();
+    valid_ = (!to_ || k <= *to_) && (!prefix_ || k.starts_with(*prefix_));
+  }
+
+  std::shared_ptr<rocksdb::DB> db_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string storeName_;
+  std::optional<std::string> to_;
+  std::optional<std::string> prefix_;
+  bool valid_ = false;
+};
+
+}  // namespace
+
+RocksDBKeyValueStore::RocksDBKeyValueStore(std::string name) : name_(std::move(name)) {
+  // The changelog topic is the log.
+  writeOptions_.disableWAL = true;
+}
+
+RocksDBKeyValueStore::~RocksDBKeyValueStore() {
+  try {
+    close();
+  } catch (const StoreException&) {
+    // Nothing to do in a destructor: the changelog restores what was lost.
+  }
+}
+
+void RocksDBKeyValueStore::init(StoreContext& context) {
+  if (db_) throw StoreException("RocksDB store " + name_ + " is already open");
+  const std::filesystem::path parent = std::filesystem::path(context.taskDirectory()) / "rocksdb";
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) {
+    throw StoreException("RocksDB store " + name_ + ": cannot create " + parent.string() + ": " +
+                         error.message());
+  }
+  path_ = (parent / name_).string();
+  const rocksdb::Options options = storeOptions(name_, context.rocksdbResources());
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status status = rocksdb::DB::Open(options, path_, &raw);
+  std::unique_ptr<rocksdb::DB> owned(raw);
+  check(status, name_, "opening " + path_);
+  db_ = std::move(owned);
+}
+
+rocksdb::DB& RocksDBKeyValueStore::db() {
+  if (!db_) throw StoreException("RocksDB store " + name_ + " is not open");
+  return *db_;
+}
+
+std::optional<std::string> RocksDBKeyValueStore::get(std::string_view key) {
+  std::string value;
+  const rocksdb::Status status = db().Get(readOptions_, slice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  check(status, name_, "get");
+  return value;
+}
+
+void RocksDBKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
+  if (value) {
+    check(db().Put(writeOptions_, slice(key), slice(*value)), name_, "put");
+  } else {
+    check(db().Delete(writeOptions_, slice(key)), name_, "delete");
+  }
+}
+
+std::optional<std::string> RocksDBKeyValueStore::putIfAbsent(std::string_view key,
+                                                             std::string_view value) {
+  std::optional<std::string> existing = get(key);
+  if (!existing) put(key, value);
+  return existing;
+}
+
+std::optional<std::string> RocksDBKeyValueStore::remove(std::string_view key) {
+  std::optional<std::string> old = get(key);
+  if (old) put(key, std::nullopt);
+  return old;
+}
+
+std::unique_ptr<KeyValueBytesIterator> RocksDBKeyValueStore::range(
+    std::optional<std::string_view> from, std::optional<std::string_view> to) {
+  std::unique_ptr<rocksdb::Iterator> it(db().NewIterator(readOptions_));
+  auto result = std::make_unique<RocksDBIterator>(
+      db_, std::move(it), name_, to ? std::optional<std::string>(*to) : std::nullopt,
+      std::nullopt);
+  result->start(from);
+  return result;
+}
+
+std::unique_ptr<KeyValueBytesIterator> RocksDBKeyValueStore::prefixScan(std::string_view prefix) {
+  std::unique_ptr<rocksdb::Iterator> it(db().NewIterator(readOptions_));
+  auto result = std::make_unique<RocksDBIterator>(db_, std::move(it), name_, std::nullopt,
+                                                  std::string(prefix));
+  result->start(prefix);
+  return result;
+}
+
+uint64_t RocksDBKeyValueStore::approximateNumEntries() {
+  uint64_t estimate = 0;
+  if (!db().GetIntProperty("rocksdb.estimate-num-keys", &estimate)) return 0;
+  return estimate;
+}
+
+void RocksDBKeyValueStore::flush() {
+  rocksdb::FlushOptions options;
+  options.wait = true;
+  check(db().Flush(options), name_, "flush");
+}
+
+void RocksDBKeyValueStore::close() {
+  if (!db_) return;
+  std::shared_ptr<rocksdb::DB> db = std::move(db_);
+  // Open iterators hold the database; the last of them closes it.
+  if (db.use_count() == 1) check(db->Close(), name_, "close");
+}
+
+void RocksDBKeyValueStore::restoreBatch(const std::vector<RestoreRecord>& records) {
+  rocksdb::DB& database = db();
+  rocksdb::WriteBatch batch;
+  for (const auto& record : records) {
+    if (record.value) {
+      check(batch.Put(slice(record.key), slice(*record.value)), name_, "restore put");
+    } else {
+      check(batch.Delete(slice(record.key)), name_, "restore delete");
+    }
+  }
+  check(database.Write(writeOptions_, &batch), name_, "restore");
+}
+
+uint64_t RocksDBKeyValueStore::persistedVersion() { return db().GetLatestSequenceNumber(); }
+
+void RocksDBKeyValueStore::destroy(const std::string& path) {
+  std::error_code error;
+  std::filesystem::remove_all(path, error);
+  if (error) throw StoreException("cannot remove store directory " + path + ": " + error.message());
+}
+
+}  // namespace kstreams::internal

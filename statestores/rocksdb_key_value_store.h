@@ -1,0 +1,77 @@
+// Kafka Streams' RocksDBStore: the persistent bytes store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include "statestores/key_value_bytes_store.h"
+
+namespace kstreams::internal {
+
+/// A RocksDB database in `<task directory>/rocksdb/<name>`, tuned for a store
+/// whose changelog topic is the log: no write-ahead log (a crash loses the
+/// memtable, which the changelog restores), bloom filters, level compaction,
+/// all files kept open, LZ4 when the library has it. Blocks and memtables are
+/// charged to the client's RocksDBResources when the context has them; the
+/// user's config setter runs last.
+///
+/// Every RocksDB error becomes a StoreException; corruption() tells damaged
+/// files apart (the task then wipes the directory and restores).
+///
+/// Iterators read a consistent snapshot taken at their creation and keep the
+/// database alive: if the store is closed while one is open, RocksDB closes
+/// when the last iterator goes away.
+class RocksDBKeyValueStore : public KeyValueBytesStore {
+ public:
+  explicit RocksDBKeyValueStore(std::string name);
+  ~RocksDBKeyValueStore() override;
+  RocksDBKeyValueStore(const RocksDBKeyValueStore&) = delete;
+  RocksDBKeyValueStore& operator=(const RocksDBKeyValueStore&) = delete;
+
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  /// Opens (creating if needed) the database; throws StoreException.
+  void init(StoreContext& context) override;
+  [[nodiscard]] bool persistent() const override { return true; }
+
+  [[nodiscard]] std::optional<std::string> get(std::string_view key) override;
+  void put(std::string_view key, std::optional<std::string_view> value) override;
+  std::optional<std::string> putIfAbsent(std::string_view key, std::string_view value) override;
+  std::optional<std::string> remove(std::string_view key) override;
+  std::unique_ptr<KeyValueBytesIterator> range(std::optional<std::string_view> from,
+                                               std::optional<std::string_view> to) override;
+  std::unique_ptr<KeyValueBytesIterator> prefixScan(std::string_view prefix) override;
+  /// RocksDB's estimate ("rocksdb.estimate-num-keys"): deletes and overwrites
+  /// not yet compacted away make it inexact.
+  [[nodiscard]] uint64_t approximateNumEntries() override;
+
+  /// Writes the memtables to SST files and waits for it.
+  void flush() override;
+  void close() override;
+
+  /// One write batch, without write-ahead log.
+  void restoreBatch(const std::vector<RestoreRecord>& records) override;
+  /// RocksDB's latest sequence number.
+  [[nodiscard]] uint64_t persistedVersion() override;
+
+  /// The database directory; empty before init().
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] bool isOpen() const { return db_ != nullptr; }
+
+  /// Removes the database directory at `path` and everything in it (a missing
+  /// directory is fine). The store must not be open.
+  static void destroy(const std::string& path);
+
+ private:
+  rocksdb::DB& db();
+
+  std::string name_;
+  std::string path_;
+  std::shared_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions writeOptions_;
+  rocksdb::ReadOptions readOptions_;
+};
+
+}  // namespace kstreams::internal
