@@ -229,8 +229,25 @@ void checkTopics(const TopologyDef& def, std::vector<std::string>& errors) {
 
 }  // namespace
 
-Topology GraphBuilder::build() {
+void GraphBuilder::setNodeTypes(const std::string& node, std::string inTypes, std::string outTypes) {
+  if (!def_->has(node)) return;
+  def_->node(node).inTypes = std::move(inTypes);
+  def_->node(node).outTypes = std::move(outTypes);
+}
+
+Topology GraphBuilder::build() { return Topology(compile()); }
+
+std::shared_ptr<const TopologyDef> GraphBuilder::compile() {
   std::vector<std::string> errors = errors_;
+  for (const auto& n : def_->nodes) {
+    for (const auto& p : n.parents) {
+      const auto& parent = def_->node(p);
+      if (!n.inTypes.empty() && !parent.outTypes.empty() && n.inTypes != parent.outTypes) {
+        errors.push_back("node " + n.name + " takes key/value types " + n.inTypes + " but its parent " + p +
+                         " forwards " + parent.outTypes);
+      }
+    }
+  }
   if (def_->nodes.empty()) {
     errors.emplace_back("the topology has no nodes: add a source with builder.stream(topic)");
   }
@@ -249,7 +266,7 @@ Topology GraphBuilder::build() {
   }
   auto def = std::make_shared<TopologyDef>(*def_);
   groupSubtopologies(*def);
-  return Topology(std::move(def));
+  return def;
 }
 
 }  // namespace kstreams::detail

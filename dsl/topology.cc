@@ -38,11 +38,32 @@ std::set<std::string> TopologyDef::upstreamSourceTopics(const std::string& start
 
 }  // namespace internal
 
-Topology::Topology() : def_(std::make_shared<internal::TopologyDef>()) {}
+Topology::Topology() : builder_(std::make_shared<detail::GraphBuilder>()) {}
 
 Topology::Topology(std::shared_ptr<const internal::TopologyDef> def) : def_(std::move(def)) {}
 
+void Topology::throwIfErrors() const {
+  if (builder_->errors().empty()) return;
+  const std::string message = builder_->errors().back();
+  builder_->clearErrors();
+  throw TopologyException(message);
+}
+
+Topology& Topology::connectProcessorAndStateStores(const std::string& processorName,
+                                                   const std::vector<std::string>& stores) {
+  for (const auto& s : stores) builder_->connectStore(processorName, s);
+  throwIfErrors();
+  def_.reset();
+  return *this;
+}
+
+const internal::TopologyDef& Topology::definition() const {
+  if (!def_) def_ = builder_->compile();
+  return *def_;
+}
+
 TopologyDescription Topology::describe() const {
+  const auto* def_ = &definition();
   TopologyDescription d;
   for (const auto& sub : def_->subtopologies) {
     TopologyDescription::Subtopology s{sub.id, {}};

@@ -26,6 +26,8 @@ struct NodeDef {
   bool internalTopic = false;       // topics are internal (prefixed with application.id)
   std::string extractorDescription; // SINK with a TopicNameExtractor
   std::vector<std::string> stores;  // PROCESSOR: connected state stores
+  std::string inTypes;              // Processor API: "K,V" taken (typeid names)
+  std::string outTypes;             // Processor API: "K,V" forwarded
   int subtopology = -1;
 };
 

@@ -40,10 +40,12 @@ class KafkaStreamsImpl {
     if (topology_.definition().nodes.empty()) {
       throw TopologyException("the topology is empty: build it with StreamsBuilder before starting");
     }
-    if (!topology_.definition().stores.empty()) {
-      directory_ = std::make_unique<StateDirectory>(config_.stateDir, config_.applicationId);
-      rocksdb_ = std::make_unique<RocksDBResources>(static_cast<size_t>(config_.rocksdbMemoryBytes));
-    }
+  }
+
+  void setRocksDBConfigSetter(RocksDBConfigSetter setter) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (state_ != State::CREATED) throw IllegalStateException("setRocksDBConfigSetter() must be called before start()");
+    configSetter_ = std::move(setter);
   }
 
   ~KafkaStreamsImpl() {
@@ -60,6 +62,10 @@ class KafkaStreamsImpl {
       }
     }
     prepareTopics(topology_.definition(), config_);
+    if (!topology_.definition().stores.empty()) {
+      directory_ = std::make_unique<StateDirectory>(config_.stateDir, config_.applicationId);
+      rocksdb_ = std::make_unique<RocksDBResources>(static_cast<size_t>(config_.rocksdbMemoryBytes), configSetter_);
+    }
     std::lock_guard<std::recursive_mutex> lock(mu_);
     setStateLocked(State::REBALANCING);
     for (int i = 0; i < config_.numStreamThreads; ++i) startThreadLocked();
@@ -196,6 +202,7 @@ class KafkaStreamsImpl {
   Metrics metrics_;
   std::unique_ptr<StateDirectory> directory_;
   std::unique_ptr<RocksDBResources> rocksdb_;
+  RocksDBConfigSetter configSetter_;
   mutable std::recursive_mutex mu_;
   std::condition_variable_any changed_;
   State state_ = State::CREATED;
@@ -215,6 +222,9 @@ void KafkaStreams::start() { impl_->start(); }
 bool KafkaStreams::close(std::chrono::milliseconds timeout) { return impl_->close(timeout); }
 KafkaStreams::State KafkaStreams::state() const { return impl_->state(); }
 void KafkaStreams::setStateListener(StateListener listener) { impl_->setStateListener(std::move(listener)); }
+void KafkaStreams::setRocksDBConfigSetter(RocksDBConfigSetter setter) {
+  impl_->setRocksDBConfigSetter(std::move(setter));
+}
 void KafkaStreams::setUncaughtExceptionHandler(UncaughtExceptionHandler handler) {
   impl_->setUncaughtExceptionHandler(std::move(handler));
 }

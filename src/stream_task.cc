@@ -1,5 +1,6 @@
 #include "src/stream_task.h"
 
+#include <chrono>
 #include <limits>
 #include <map>
 #include <typeinfo>
@@ -10,7 +11,13 @@ namespace kstreams::internal {
 
 StreamTask::StreamTask(TaskId id, const TopologyDef& def, const std::vector<std::string>& topics,
                        TaskEnv env)
-    : id_(id), env_(env) {
+    : id_(id), env_(std::move(env)), def_(def) {
+  if (!env_.wallClock) {
+    env_.wallClock = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  }
   const auto& sub = def.subtopologies.at(static_cast<size_t>(id.subtopology));
   std::map<std::string, detail::Node*> byName;
   for (const auto& name : sub.nodes) {
@@ -65,6 +72,48 @@ KeyValueBytesStore* StreamTask::getStateStore(const std::string& name) {
 
 bool StreamTask::setFlushListener(const std::string& store, detail::CacheFlushListener listener) {
   return state_ ? state_->setFlushListener(store, std::move(listener)) : false;
+}
+
+const StoreSpec& StreamTask::storeSpec(const std::string& name) const {
+  auto it = def_.stores.find(name);
+  if (it == def_.stores.end()) throw StreamsException("task " + id_.toString() + " has no state store " + name);
+  return it->second;
+}
+
+std::shared_ptr<detail::Cancellable> StreamTask::schedule(int64_t intervalMs, detail::PunctuationKind kind,
+                                                          std::function<void(int64_t)> punctuator) {
+  auto p = std::make_shared<Punctuation>();
+  p->interval = intervalMs;
+  p->kind = kind;
+  p->fn = std::move(punctuator);
+  // Stream time: due as soon as stream time is known (Kafka Streams starts at 0);
+  // wall-clock time: one interval from now.
+  p->next = kind == detail::PunctuationKind::STREAM_TIME ? 0 : env_.wallClock() + intervalMs;
+  punctuations_.push_back(p);
+  return p;
+}
+
+bool StreamTask::punctuate(detail::PunctuationKind kind, int64_t now) {
+  bool any = false;
+  std::erase_if(punctuations_, [](const auto& p) { return p->cancelled; });
+  // Punctuators may schedule more; iterate over a copy.
+  auto due = punctuations_;
+  for (auto& p : due) {
+    if (p->cancelled || p->kind != kind || now < 0 || now < p->next) continue;
+    p->next = now + p->interval;
+    if (state_) state_->setCurrentTimestamp(now);
+    p->fn(now);
+    any = true;
+  }
+  return any;
+}
+
+bool StreamTask::maybePunctuateStreamTime() {
+  return !punctuations_.empty() && punctuate(detail::PunctuationKind::STREAM_TIME, streamTime_);
+}
+
+bool StreamTask::maybePunctuateSystemTime() {
+  return !punctuations_.empty() && punctuate(detail::PunctuationKind::WALL_CLOCK_TIME, env_.wallClock());
 }
 
 void StreamTask::recordDropped(const std::string& node, const std::string& reason) {
@@ -191,6 +240,7 @@ bool StreamTask::process() {
     return true;
   }
   env_.metrics.recordsProcessed++;
+  if (!punctuations_.empty()) maybePunctuateStreamTime();
   return true;
 }
 

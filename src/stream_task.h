@@ -57,6 +57,8 @@ struct TaskEnv {
   RecordCollector& collector;
   Metrics& metrics;
   StateServices state;
+  /// Wall-clock milliseconds (the test driver's mocked clock in tests).
+  std::function<int64_t()> wallClock;
 };
 
 class StreamTask final : public detail::NodeContext {
@@ -103,6 +105,17 @@ class StreamTask final : public detail::NodeContext {
   bool setFlushListener(const std::string& store, detail::CacheFlushListener listener) override;
   void recordDropped(const std::string& node, const std::string& reason) override;
   [[nodiscard]] int64_t streamTime() const override { return streamTime_; }
+  [[nodiscard]] int64_t wallClockTime() const override { return env_.wallClock(); }
+  std::shared_ptr<detail::Cancellable> schedule(int64_t intervalMs, detail::PunctuationKind kind,
+                                                std::function<void(int64_t)> punctuator) override;
+  [[nodiscard]] const StoreSpec& storeSpec(const std::string& name) const override;
+  [[nodiscard]] const std::string& applicationId() const override { return env_.config.applicationId; }
+  [[nodiscard]] std::string taskId() const override { return id_.toString(); }
+
+  /// Runs the stream-time punctuations that are due; true if any ran.
+  bool maybePunctuateStreamTime();
+  /// Runs the wall-clock punctuations that are due; true if any ran.
+  bool maybePunctuateSystemTime();
   int32_t partitionsFor(const std::string& topic) override { return env_.collector.partitionsFor(topic); }
   [[nodiscard]] std::string internalTopicName(const std::string& name) const override {
     return env_.config.applicationId + "-" + name;
@@ -127,7 +140,19 @@ class StreamTask final : public detail::NodeContext {
 
   TaskId id_;
   TaskEnv env_;
+  struct Punctuation final : detail::Cancellable {
+    int64_t interval = 0;
+    detail::PunctuationKind kind = detail::PunctuationKind::STREAM_TIME;
+    int64_t next = 0;
+    std::function<void(int64_t)> fn;
+    bool cancelled = false;
+    void cancel() override { cancelled = true; }
+  };
+  bool punctuate(detail::PunctuationKind kind, int64_t now);
+
+  const TopologyDef& def_;
   std::vector<std::unique_ptr<detail::Node>> nodes_;
+  std::vector<std::shared_ptr<Punctuation>> punctuations_;
   std::unique_ptr<ProcessorStateManager> state_;
   bool running_ = false;
   std::vector<Queue> queues_;

@@ -139,6 +139,9 @@ void StreamThread::runLoop() {
     }
     for (ssize_t i = 0; i < n; ++i) dispatch(batch[static_cast<size_t>(i)]);
     processTasks();
+    for (auto& [id, task] : tasks_) {
+      if (task->running()) task->maybePunctuateSystemTime();
+    }
     collector_->poll();
     if (Clock::now() - lastCommit >= commitInterval) {
       commitAll();
@@ -218,7 +221,6 @@ void StreamThread::commitAll() {
   for (auto& [id, task] : tasks_) {
     if (task->running()) task->flushState();
   }
-  processTasks();
   collector_->flush();
   for (auto& [id, task] : tasks_) {
     if (task->running()) task->checkpoint();
@@ -279,7 +281,7 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
   }
   std::string names;
   for (auto& [id, topics] : taskTopics) {
-    auto task = std::make_unique<StreamTask>(id, def_, topics, TaskEnv{config_, *collector_, metrics_, stateServices_});
+    auto task = std::make_unique<StreamTask>(id, def_, topics, TaskEnv{config_, *collector_, metrics_, stateServices_, nullptr});
     for (size_t q = 0; q < task->queueCount(); ++q) {
       routes_[task->queueTopic(static_cast<int>(q))][id.partition] = Route{task.get(), static_cast<int>(q)};
     }

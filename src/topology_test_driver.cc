@@ -31,6 +31,9 @@ class DriverImpl final : public RecordCollector {
         topicToSub_[internal ? config_.applicationId + "-" + t : t] = sub.id;
       }
     }
+    // Every task exists from the start, as in Kafka Streams' driver (wall-clock
+    // punctuations scheduled in init() count from the initial time).
+    for (const auto& sub : def_.subtopologies) taskFor(sub.id);
   }
 
   // RecordCollector: internal topics and topics the topology reads are fed back;
@@ -65,6 +68,19 @@ class DriverImpl final : public RecordCollector {
       if (pending_.empty() && !anyBuffered()) break;
       drain();
     }
+  }
+
+  void punctuateWallClock() {
+    // Tasks of every sub-topology exist from the start in Kafka Streams' driver;
+    // here a task exists once its topics got a record or it was created below.
+    for (const auto& sub : def_.subtopologies) taskFor(sub.id);
+    for (auto& [id, task] : tasks_) task->maybePunctuateSystemTime();
+    drain();
+    for (auto& [id, task] : tasks_) {
+      task->flushState();
+      task->checkpoint();
+    }
+    drain();
   }
 
   bool anyBuffered() {
@@ -130,7 +146,8 @@ class DriverImpl final : public RecordCollector {
       if (s == sub) topics.push_back(topic);
     }
     auto task = std::make_unique<StreamTask>(TaskId{sub, 0}, def_, topics,
-                                             TaskEnv{config_, *this, metrics_, StateServices{directory_.get(), rocksdb_.get(), cache_}});
+                                             TaskEnv{config_, *this, metrics_, StateServices{directory_.get(), rocksdb_.get(), cache_},
+                                                     [this] { return wallClock_; }});
     if (!task->initializeStateStores()) {
       throw StreamsException("TopologyTestDriver: the state directory of task " + task->id().toString() + " is locked");
     }
@@ -165,6 +182,7 @@ TopologyTestDriver::~TopologyTestDriver() = default;
 
 void TopologyTestDriver::advanceWallClockTime(std::chrono::milliseconds advance) {
   impl_->wallClock_ += advance.count();
+  impl_->punctuateWallClock();
 }
 
 int64_t TopologyTestDriver::wallClockTimeMs() const { return impl_->wallClock_; }

@@ -12,11 +12,20 @@
 #include "kstreams/config.h"
 #include "kstreams/topology.h"
 
+namespace rocksdb {
+struct Options;
+}
+
 namespace kstreams {
 
 namespace internal {
 class KafkaStreamsImpl;
 }
+
+/// Adjusts the RocksDB options of one store (Kafka Streams' RocksDBConfigSetter),
+/// after kstreams has applied its own (shared block cache, write-buffer manager,
+/// WAL off). Include <rocksdb/options.h> to use it.
+using RocksDBConfigSetter = std::function<void(const std::string& storeName, rocksdb::Options& options)>;
 
 class KafkaStreams {
  public:
@@ -51,6 +60,8 @@ class KafkaStreams {
   void setStateListener(StateListener listener);
   /// Set before start(). Without one, a dying thread shuts the client down (state ERROR).
   void setUncaughtExceptionHandler(UncaughtExceptionHandler handler);
+  /// Set before start().
+  void setRocksDBConfigSetter(RocksDBConfigSetter setter);
   /// Counters of this client: process-total, produce-total, dropped-records-total, ...
   [[nodiscard]] std::map<std::string, double> metrics() const;
 

@@ -150,6 +150,25 @@ class KStream {
                           repartitionRequired_);
   }
 
+  /// Runs a Processor, made per task by supplier(), on each record; the processor
+  /// may use the named stores (added with StreamsBuilder::addStateStore) and
+  /// forwards records of its output types.
+  template <class S>
+  auto process(S supplier, const std::vector<std::string>& storeNames = {}, const Named& named = {}) const {
+    using P = typename std::invoke_result_t<S&>::element_type;
+    using KOut = typename P::KeyOut;
+    using VOut = typename P::ValueOut;
+    static_assert(std::is_same_v<typename P::KeyIn, K> && std::is_same_v<typename P::ValueIn, V>,
+                  "process: the processor's input key and value types must match the stream's");
+    auto name = builder_->nameOr(named, "KSTREAM-PROCESSOR-");
+    add(name, [name, supplier]() mutable {
+      return std::make_unique<detail::ProcessorNode<K, V, KOut, VOut>>(name, supplier());
+    });
+    for (const auto& store : storeNames) builder_->connectStore(name, store);
+    return KStream<KOut, VOut>(builder_, name, sameOrDefault<K, KOut>(keySerde_), sameOrDefault<V, VOut>(valueSerde_),
+                               true);
+  }
+
   /// Calls action(key, value) for each record and forwards it unchanged.
   template <class F>
   KStream peek(F action, const Named& named = {}) const {

@@ -109,3 +109,204 @@ class ProcessValuesNode final : public Node, public FixedKeyProcessorContext<K, 
 
 }  // namespace detail
 }  // namespace kstreams
+
+// ---------------------------------------------------------------------------
+// The Processor API (Kafka Streams' org.apache.kafka.streams.processor.api).
+
+#include <chrono>
+#include <map>
+#include <typeinfo>
+
+#include "kstreams/errors.h"
+#include "kstreams/state.h"
+
+namespace kstreams {
+
+/// A record as a Processor sees and forwards it.
+template <class K, class V>
+class Record {
+ public:
+  Record(K key, V value, int64_t timestamp, Headers headers = {})
+      : key_(std::move(key)), value_(std::move(value)), timestamp_(timestamp), headers_(std::move(headers)) {}
+
+  [[nodiscard]] const K& key() const { return key_; }
+  [[nodiscard]] const V& value() const { return value_; }
+  [[nodiscard]] int64_t timestamp() const { return timestamp_; }
+  [[nodiscard]] const Headers& headers() const { return headers_; }
+  Headers& headers() { return headers_; }
+
+  template <class NK>
+  [[nodiscard]] Record<NK, V> withKey(NK key) const {
+    return Record<NK, V>(std::move(key), value_, timestamp_, headers_);
+  }
+  template <class NV>
+  [[nodiscard]] Record<K, NV> withValue(NV value) const {
+    return Record<K, NV>(key_, std::move(value), timestamp_, headers_);
+  }
+  [[nodiscard]] Record withTimestamp(int64_t timestamp) const {
+    Record r = *this;
+    r.timestamp_ = timestamp;
+    return r;
+  }
+  [[nodiscard]] Record withHeaders(Headers headers) const {
+    Record r = *this;
+    r.headers_ = std::move(headers);
+    return r;
+  }
+
+ private:
+  K key_;
+  V value_;
+  int64_t timestamp_;
+  Headers headers_;
+};
+
+enum class PunctuationType { STREAM_TIME, WALL_CLOCK_TIME };
+using Cancellable = detail::Cancellable;
+
+/// Topic, partition and offset of the input record being processed.
+struct RecordMetadata {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+template <class KOut, class VOut>
+class ProcessorContext {
+ public:
+  virtual ~ProcessorContext() = default;
+  /// To every child.
+  virtual void forward(const Record<KOut, VOut>& record) = 0;
+  /// To the named child only.
+  virtual void forward(const Record<KOut, VOut>& record, const std::string& childName) = 0;
+  /// Calls punctuator(time) every `interval` of stream time (record timestamps) or
+  /// of wall-clock time. Keep the returned handle to cancel.
+  virtual std::shared_ptr<Cancellable> schedule(std::chrono::milliseconds interval, PunctuationType type,
+                                                std::function<void(int64_t)> punctuator) = 0;
+  /// The record being processed (none inside a punctuator).
+  [[nodiscard]] virtual std::optional<RecordMetadata> recordMetadata() const = 0;
+  [[nodiscard]] virtual const std::string& applicationId() const = 0;
+  [[nodiscard]] virtual std::string taskId() const = 0;
+  [[nodiscard]] virtual int64_t currentStreamTimeMs() const = 0;
+  [[nodiscard]] virtual int64_t currentSystemTimeMs() const = 0;
+
+  /// A store connected to this processor (Topology::addStateStore or
+  /// KStream::process(..., storeNames)). K and V must be the store's types.
+  template <class K, class V>
+  KeyValueStore<K, V>& getStateStore(const std::string& name) {
+    auto it = typedStores_.find(name);
+    if (it != typedStores_.end()) return *std::static_pointer_cast<KeyValueStore<K, V>>(it->second);
+    const StoreSpec& spec = storeSpec(name);
+    if (!spec.keySerde || !spec.valueSerde) {
+      throw StreamsException("getStateStore(" + name + "): the store has no serdes; build it with "
+                             "Stores::keyValueStoreBuilder(supplier, keySerde, valueSerde)");
+    }
+    if (spec.keyType != typeid(K).name() || spec.valueType != typeid(V).name()) {
+      throw StreamsException("getStateStore(" + name + "): asked for other key/value types than the store was built with");
+    }
+    auto store = std::make_shared<detail::TypedKeyValueStore<K, V>>(
+        bytesStore(name), std::static_pointer_cast<const Serde<K>>(spec.keySerde),
+        std::static_pointer_cast<const Serde<V>>(spec.valueSerde));
+    typedStores_[name] = store;
+    return *store;
+  }
+
+ protected:
+  virtual detail::KeyValueBytesStore* bytesStore(const std::string& name) = 0;
+  [[nodiscard]] virtual const StoreSpec& storeSpec(const std::string& name) const = 0;
+
+ private:
+  std::map<std::string, std::shared_ptr<void>> typedStores_;
+};
+
+template <class KIn, class VIn, class KOut, class VOut>
+class Processor {
+ public:
+  using KeyIn = KIn;
+  using ValueIn = VIn;
+  using KeyOut = KOut;
+  using ValueOut = VOut;
+  virtual ~Processor() = default;
+  virtual void init(ProcessorContext<KOut, VOut>& context) { context_ = &context; }
+  virtual void process(const Record<KIn, VIn>& record) = 0;
+  virtual void close() {}
+
+ protected:
+  ProcessorContext<KOut, VOut>& context() { return *context_; }
+
+ private:
+  ProcessorContext<KOut, VOut>* context_ = nullptr;
+};
+
+namespace detail {
+
+template <class KIn, class VIn, class KOut, class VOut>
+class ProcessorNode final : public Node, public ProcessorContext<KOut, VOut> {
+ public:
+  ProcessorNode(std::string name, std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor)
+      : Node(std::move(name)), processor_(std::move(processor)) {}
+
+  void init(NodeContext& context) override {
+    Node::init(context);
+    processor_->init(*this);
+  }
+  void process(const void* k, const void* v, const RecordMeta& meta) override {
+    inRecord_ = true;
+    struct Reset {
+      bool& b;
+      ~Reset() { b = false; }
+    } reset{inRecord_};
+    Record<KIn, VIn> record(*static_cast<const KIn*>(k), *static_cast<const VIn*>(v), meta.timestamp,
+                            meta.headers ? *meta.headers : Headers{});
+    processor_->process(record);
+  }
+  void close() override { processor_->close(); }
+
+  void forward(const Record<KOut, VOut>& r) override { Node::forward(&r.key(), &r.value(), metaOf(r)); }
+  void forward(const Record<KOut, VOut>& r, const std::string& childName) override {
+    for (Node* child : children()) {
+      if (child->name() == childName) {
+        child->process(&r.key(), &r.value(), metaOf(r));
+        return;
+      }
+    }
+    throw StreamsException("processor " + name() + " has no child named " + childName);
+  }
+  std::shared_ptr<Cancellable> schedule(std::chrono::milliseconds interval, PunctuationType type,
+                                        std::function<void(int64_t)> punctuator) override {
+    if (interval.count() < 1) throw StreamsException("schedule(): the interval must be at least 1 ms");
+    return context_->schedule(interval.count(),
+                              type == PunctuationType::STREAM_TIME ? PunctuationKind::STREAM_TIME
+                                                                   : PunctuationKind::WALL_CLOCK_TIME,
+                              std::move(punctuator));
+  }
+  [[nodiscard]] std::optional<RecordMetadata> recordMetadata() const override {
+    if (!inRecord_) return std::nullopt;
+    auto rc = context_->recordContext();
+    if (rc.topic.empty()) return std::nullopt;
+    return RecordMetadata{std::string(rc.topic), rc.partition, rc.offset};
+  }
+  [[nodiscard]] const std::string& applicationId() const override { return context_->applicationId(); }
+  [[nodiscard]] std::string taskId() const override { return context_->taskId(); }
+  [[nodiscard]] int64_t currentStreamTimeMs() const override { return context_->streamTime(); }
+  [[nodiscard]] int64_t currentSystemTimeMs() const override { return context_->wallClockTime(); }
+
+ protected:
+  KeyValueBytesStore* bytesStore(const std::string& name) override { return context_->getStateStore(name); }
+  [[nodiscard]] const StoreSpec& storeSpec(const std::string& name) const override {
+    return context_->storeSpec(name);
+  }
+
+ private:
+  static RecordMeta metaOf(const Record<KOut, VOut>& r) {
+    RecordMeta m;
+    m.timestamp = r.timestamp();
+    m.headers = r.headers().empty() ? nullptr : &r.headers();
+    return m;
+  }
+  std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor_;
+  bool inRecord_ = false;
+};
+
+}  // namespace detail
+}  // namespace kstreams

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <typeinfo>
 #include <memory>
 #include <optional>
 #include <string>
@@ -191,6 +192,71 @@ struct StoreSpec {
   bool loggingEnabled = true;
   std::map<std::string, std::string> changelogConfig;
   bool cachingEnabled = true;
+  // Processor API stores: their serdes (SerdePtr<K>/<V>, type-erased) and type
+  // names, so that getStateStore<K, V>() can check what it is asked for.
+  std::shared_ptr<const void> keySerde;
+  std::shared_ptr<const void> valueSerde;
+  std::string keyType;
+  std::string valueType;
+};
+
+/// Describes a store for the Processor API (Kafka Streams' StoreBuilder).
+template <class K, class V>
+class StoreBuilder {
+ public:
+  StoreBuilder(StoreSpec spec, SerdePtr<K> ks, SerdePtr<V> vs) : spec_(std::move(spec)) {
+    spec_.keySerde = std::move(ks);
+    spec_.valueSerde = std::move(vs);
+    spec_.keyType = typeid(K).name();
+    spec_.valueType = typeid(V).name();
+  }
+  StoreBuilder withCachingEnabled() const { return with([](StoreSpec& s) { s.cachingEnabled = true; }); }
+  StoreBuilder withCachingDisabled() const { return with([](StoreSpec& s) { s.cachingEnabled = false; }); }
+  StoreBuilder withLoggingDisabled() const { return with([](StoreSpec& s) { s.loggingEnabled = false; }); }
+  StoreBuilder withLoggingEnabled(std::map<std::string, std::string> topicConfig) const {
+    return with([&](StoreSpec& s) {
+      s.loggingEnabled = true;
+      s.changelogConfig = topicConfig;
+    });
+  }
+  [[nodiscard]] const StoreSpec& spec() const { return spec_; }
+  [[nodiscard]] const std::string& name() const { return spec_.name; }
+
+ private:
+  template <class F>
+  StoreBuilder with(F f) const {
+    StoreBuilder b = *this;
+    f(b.spec_);
+    return b;
+  }
+  StoreSpec spec_;
+};
+
+/// What kind of store a StoreBuilder makes (Kafka Streams' KeyValueBytesStoreSupplier).
+struct KeyValueStoreSupplier {
+  std::string name;
+  StoreType type;
+};
+
+/// Factories of Processor API stores (Kafka Streams' Stores). Stores made here are
+/// plain key-value stores (no timestamp), caching off, changelog on by default.
+struct Stores {
+  static KeyValueStoreSupplier persistentKeyValueStore(std::string name) {
+    return KeyValueStoreSupplier{std::move(name), StoreType::ROCKS_DB};
+  }
+  static KeyValueStoreSupplier inMemoryKeyValueStore(std::string name) {
+    return KeyValueStoreSupplier{std::move(name), StoreType::IN_MEMORY};
+  }
+  template <class K, class V>
+  static StoreBuilder<K, V> keyValueStoreBuilder(const KeyValueStoreSupplier& supplier, SerdePtr<K> keySerde,
+                                                 SerdePtr<V> valueSerde) {
+    StoreSpec spec;
+    spec.name = supplier.name;
+    spec.type = supplier.type;
+    spec.timestamped = false;
+    spec.cachingEnabled = false;
+    return StoreBuilder<K, V>(std::move(spec), std::move(keySerde), std::move(valueSerde));
+  }
 };
 
 }  // namespace kstreams

@@ -62,6 +62,13 @@ class StreamsBuilder {
     return KTable<K, V>(graph_, name, store, ks, vs);
   }
 
+  /// A Processor API store, for KStream::process(supplier, {name}).
+  template <class K, class V>
+  StreamsBuilder& addStateStore(const StoreBuilder<K, V>& store) {
+    graph_->addStateStore(store.spec(), {});
+    return *this;
+  }
+
   /// Validates what was recorded and compiles it. Throws TopologyException with
   /// a message that says what to change.
   Topology build() { return graph_->build(); }

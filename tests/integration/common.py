@@ -1,10 +1,11 @@
-"""Shared helpers for the log-router integration tests.
+"""Shared helpers for the log-router and word-count integration tests.
 
 Environment:
   KSTREAMS_BUILD_DIR    build directory holding examples/log-router (default <repo>/build)
   KSTREAMS_BOOTSTRAP    bootstrap servers; when unset, scripts/kafka start is run
   KSTREAMS_LOG_ROUTER   command line to run instead of <build>/examples/log-router
                         (split with shlex; for trying the harness on another router)
+  KSTREAMS_WORD_COUNT   the same for <build>/examples/word-count
   KSTREAMS_IT_KEEP      if set, keep the temporary directory (router logs, state)
 
 Run the tests with /usr/bin/python3 (Debian's python3-confluent-kafka).
@@ -13,9 +14,11 @@ Run the tests with /usr/bin/python3 (Debian's python3-confluent-kafka).
 import json
 import os
 import random
+import re
 import shlex
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -666,3 +669,454 @@ def check_results(name, reader, produced, dropped, allow_duplicates):
         problems.append(f"{reader.duplicates} duplicates")
     if problems:
         raise TestFailure("; ".join(problems))
+
+
+# ====================================================== word-count helpers ==
+#
+# For the examples/word-count tests. Environment (besides the above):
+#   KSTREAMS_WORD_COUNT   command line to run instead of <build>/examples/word-count
+
+
+def word_count_command():
+    override = os.environ.get("KSTREAMS_WORD_COUNT")
+    if override:
+        return shlex.split(override)
+    binary = build_dir() / "examples" / "word-count"
+    if not os.access(binary, os.X_OK):
+        raise TestFailure(f"{binary} not found or not executable (build the word-count target first)")
+    return [str(binary)]
+
+
+_WORD_SEPARATORS = re.compile(rb"[^a-zA-Z0-9_]+")
+
+
+def java_split_words(line):
+    """The words of one input value (bytes or str), as Java's
+    `line.toLowerCase().split("\\W+")` for the word-count contract: ASCII
+    letters lower-cased, split on runs of characters other than [a-zA-Z0-9_]
+    (every byte of a multi-byte UTF-8 character is such a character), a leading
+    separator gives a leading "", trailing "" are dropped, "" gives [""], and a
+    line of separators only gives []."""
+    if isinstance(line, str):
+        line = line.encode("utf-8")
+    if not line:
+        return [""]
+    parts = _WORD_SEPARATORS.split(line.lower())  # bytes.lower(): ASCII only
+    while parts and parts[-1] == b"":
+        parts.pop()
+    return [p.decode("ascii") for p in parts]
+
+
+def check_java_split():
+    """Checks java_split_words on the edge cases of Java's String.split."""
+    cases = [
+        (b"", [""]),
+        (b" ", []),
+        (b"!!!", []),
+        (b",.;-", []),
+        (b"a", ["a"]),
+        (b"Hello World", ["hello", "world"]),
+        (b"HELLO, hello; HeLLo!", ["hello", "hello", "hello"]),
+        (b",a", ["", "a"]),
+        (b"  leading spaces", ["", "leading", "spaces"]),
+        (b"a,", ["a"]),
+        (b"a,,b,,", ["a", "b"]),
+        (b",a,,b,,", ["", "a", "b"]),
+        (b"under_score x-y 4you", ["under_score", "x", "y", "4you"]),
+        (b"tab\tnew\rline", ["tab", "new", "line"]),
+        ("caf\u00e9 na\u00efve".encode(), ["caf", "na", "ve"]),
+        ("\u00c4BC".encode(), ["", "bc"]),
+        ("\u65e5\u672c\u8a9e".encode(), []),
+        ("x\u00e9".encode(), ["x"]),
+        (b"__", ["__"]),
+        (b"0", ["0"]),
+    ]
+    for line, want in cases:
+        got = java_split_words(line)
+        if got != want:
+            raise AssertionError(f"java_split_words({line!r}) = {got!r}, want {want!r}")
+    return len(cases)
+
+
+# A few thousand words: letters, digits and underscores, 1 to 12 characters.
+def word_vocabulary(size, seed):
+    rng = random.Random(seed)
+    alphabet = "abcdefghijklmnopqrstuvwxyz"
+    words = set(["a", "i", "the", "kafka", "streams", "_", "0", "42", "x_1"])
+    while len(words) < size:
+        n = rng.choice([1, 2, 3, 3, 4, 4, 5, 5, 5, 6, 6, 7, 8, 9, 10, 12])
+        r = rng.random()
+        if r < 0.9:
+            w = "".join(rng.choice(alphabet) for _ in range(n))
+        elif r < 0.95:
+            w = "".join(rng.choice(alphabet + "0123456789") for _ in range(n))
+        else:
+            w = "".join(rng.choice(alphabet + "_") for _ in range(n))
+        words.add(w)
+    return sorted(words)
+
+
+_SEPARATORS = [" "] * 30 + [", ", ". ", "; ", ": ", "! ", "? ", " - ", "-", "'", "\"", " (", ") ", "/",
+                            "\\", "  ", "\t", " & ", "...", " -- ", "@", "#", "$", "%", "*", "+", "=",
+                            "<", ">", "|", "~", "`", "[", "]", "{", "}", " \u00e9 ", "\u00fc", "\u2014",
+                            " \u65e5\u672c ", "\u00a0", " \U0001F600 ", "\u00df", "\r", "\x00", "\x7f"]
+_LEADING = ["!", "...", " ", "\"", "(", "-- ", "\u00bf", "# ", "\t", "\u2014"]
+_TRAILING = [".", "!", "?", "...", " ", ";", ")", "\"", " \u00e9"]
+
+
+def _vary_case(rng, w):
+    r = rng.random()
+    if r < 0.6:
+        return w
+    if r < 0.8:
+        return w.capitalize()
+    if r < 0.9:
+        return w.upper()
+    return "".join(c.upper() if rng.random() < 0.5 else c for c in w)
+
+
+def generate_lines(n, seed, vocabulary, allow_empty=True, invalid_utf8=False):
+    """n text lines (str, no newlines) of random words from `vocabulary` with
+    mixed case and punctuation; some empty, some of separators only, some
+    starting with punctuation, a few long ones. With allow_empty False there
+    are no empty lines (kcat -P skips them). With invalid_utf8 a few lines are
+    bytes holding invalid UTF-8 (separators to the word-count contract)."""
+    rng = random.Random(seed)
+    lines = []
+    choice = rng.choice
+    rand = rng.random
+    for _ in range(n):
+        r = rand()
+        if r < 0.001:
+            words = [_vary_case(rng, choice(vocabulary)) for _ in range(rng.randint(50, 400))]
+            lines.append(" ".join(words) if rand() < 0.5 else "_".join(words[:40]) + ", " + " ".join(words))
+            continue
+        if invalid_utf8 and r < 0.002:
+            junk = [b"\xff", b"\xfe\xfe", b"\xc3", b"\x80", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80"]
+            words = [choice(vocabulary).encode() for _ in range(rng.randint(1, 6))]
+            lines.append(b"".join(w + choice(junk) for w in words) + (choice(junk) if rand() < 0.5 else b""))
+            continue
+        if r < 0.01:
+            lines.append("" if allow_empty else choice(["...", " "]))
+            continue
+        if r < 0.015:
+            lines.append(choice(["!!!", " ", "-- ", "\u00e9\u00e8", "...?", "\t\t"]))
+            continue
+        parts = []
+        if rand() < 0.08:
+            parts.append(choice(_LEADING))
+        k = rng.randint(1, 9)
+        for j in range(k):
+            if j:
+                parts.append(choice(_SEPARATORS))
+            w = choice(vocabulary)
+            parts.append(w if rand() < 0.6 else _vary_case(rng, w))
+        if rand() < 0.3:
+            parts.append(choice(_TRAILING))
+        lines.append("".join(parts))
+    return lines
+
+
+def count_words(lines, counts=None):
+    """Expected word counts of the lines (a dict word -> count, added to `counts`)."""
+    from collections import Counter
+    c = Counter() if counts is None else counts
+    for line in lines:
+        c.update(java_split_words(line))
+    return c
+
+
+def produce_lines_python(bs, topic, lines, seed=0, rate=None, stop_event=None):
+    """Produces lines as values with confluent_kafka; keys are ignored by
+    word-count, so they are a mix of null and random strings. rate is lines/s
+    (None: as fast as possible)."""
+    rng = random.Random(seed)
+    p = Producer({
+        "bootstrap.servers": bs,
+        "acks": "all",
+        "linger.ms": 20,
+        "enable.idempotence": True,
+        "queue.buffering.max.messages": 500000,
+        "compression.type": "lz4",
+    })
+    errors = []
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors.append(err)
+
+    start = time.time()
+    for i, line in enumerate(lines):
+        key = None if rng.random() < 0.5 else f"k{i}".encode()
+        value = line if isinstance(line, bytes) else line.encode("utf-8")
+        while True:
+            try:
+                p.produce(topic, key=key, value=value, on_delivery=on_delivery)
+                break
+            except BufferError:
+                p.poll(0.1)
+        if i % 1000 == 0:
+            p.poll(0)
+            if stop_event is not None and stop_event.is_set():
+                break
+            if rate:
+                ahead = (i + 1) / rate - (time.time() - start)
+                if ahead > 0:
+                    time.sleep(ahead)
+    remaining = p.flush(120)
+    if remaining or errors:
+        raise TestFailure(f"producer: {remaining} undelivered, errors: {errors[:5]}")
+    return len(lines)
+
+
+def produce_lines_kcat(bs, topic, lines):
+    """Produces lines (no empty ones: kcat skips them) with kcat -P, null keys."""
+    data = []
+    for line in lines:
+        assert line and "\n" not in line, repr(line)
+        data.append(line.encode("utf-8") + b"\n")
+    proc = subprocess.run(
+        ["kcat", "-P", "-b", bs, "-t", topic, "-X", "acks=all", "-X", "linger.ms=20"],
+        input=b"".join(data), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+    )
+    if proc.returncode != 0:
+        raise TestFailure(f"kcat -P failed ({proc.returncode}): {proc.stderr.decode(errors='replace')[-2000:]}")
+    return len(lines)
+
+
+class BackgroundLineProducer(threading.Thread):
+    """produce_lines_python in a thread; register it in Harness.producers."""
+
+    def __init__(self, bs, topic, lines, seed=0, rate=None):
+        super().__init__(daemon=True)
+        self.args = (bs, topic, lines, seed, rate)
+        self.stop_event = threading.Event()
+        self.error = None
+        self.done = False
+
+    def run(self):
+        try:
+            bs, topic, lines, seed, rate = self.args
+            produce_lines_python(bs, topic, lines, seed=seed, rate=rate, stop_event=self.stop_event)
+        except Exception as e:  # noqa: BLE001 - reported by the main thread
+            self.error = e
+        finally:
+            self.done = True
+
+
+class WordCountApp(Router):
+    """One word-count process (the Router machinery with word-count's flags)."""
+
+    def __init__(self, name, bs, app_id, state_dir, input_topic, output_topic, workdir, extra_args=()):
+        self.name = name
+        self.app_id = app_id
+        self.state_dir = Path(state_dir)
+        self.cmd = _die_with_parent_prefix() + word_count_command() + [
+            "--bootstrap-servers", bs, "--application-id", app_id, "--state-dir", str(state_dir),
+            "--input", input_topic, "--output", output_topic, *extra_args,
+        ]
+        self.log_path = Path(workdir) / f"{name}.log"
+        self.proc = None
+        self.starts = 0
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def task_dirs(self):
+        """{task id: directory} of the tasks with state under <state dir>/<application id>/."""
+        root = self.state_dir / self.app_id
+        if not root.is_dir():
+            return {}
+        return {d.name: d for d in sorted(root.iterdir()) if d.is_dir() and (d / "rocksdb").is_dir()}
+
+
+def start_word_count(h, name, bs, app_id, state_dir, input_topic, output_topic, commit_interval_ms=1000,
+                     extra_args=()):
+    app = WordCountApp(name, bs, app_id, state_dir, input_topic, output_topic, workdir=h.tmp,
+                       extra_args=["--commit-interval-ms", str(commit_interval_ms), *extra_args])
+    h.routers.append(app)
+    return app.start()
+
+
+class CountReader:
+    """Reads the word-count output from the beginning, keeping the latest
+    value (8-byte big-endian Int64) of every key."""
+
+    def __init__(self, bs, topic, partitions):
+        self.topic = topic
+        self.latest = {}
+        self.records = 0
+        self.wrong = []
+        self.wrong_count = 0
+        self.consumer = Consumer({
+            "bootstrap.servers": bs,
+            "group.id": f"it-wc-reader-{run_id()}-{topic}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "enable.partition.eof": False,
+            "fetch.max.bytes": 52428800,
+        })
+        self.consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+
+    def close(self):
+        try:
+            self.consumer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _wrong(self, msg):
+        self.wrong_count += 1
+        if len(self.wrong) < 20:
+            self.wrong.append(msg)
+
+    def poll(self, seconds):
+        end = time.time() + seconds
+        read = 0
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                break
+            msgs = self.consumer.consume(num_messages=10000, timeout=min(left, 0.5))
+            for m in msgs:
+                if m.error():
+                    raise TestFailure(f"output consumer error: {m.error()}")
+                self.records += 1
+                k, v = m.key(), m.value()
+                if k is None:
+                    self._wrong(f"record with a null key at {m.partition()}@{m.offset()} (value {v!r})")
+                    continue
+                try:
+                    word = k.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._wrong(f"key {k!r} is not UTF-8")
+                    continue
+                if v is None or len(v) != 8:
+                    self._wrong(f"key {word!r}: value {v!r} is not an 8-byte Int64")
+                    continue
+                self.latest[word] = struct.unpack(">q", v)[0]
+            read += len(msgs)
+        return read
+
+
+def diff_counts(expected, actual, limit=10):
+    """(missing, wrong, unexpected): lists of (word, expected, actual), first `limit` of each, and totals."""
+    missing = [(w, n, None) for w, n in expected.items() if w not in actual]
+    wrong = [(w, n, actual[w]) for w, n in expected.items() if w in actual and actual[w] != n]
+    unexpected = [(w, None, n) for w, n in actual.items() if w not in expected]
+    return missing, wrong, unexpected
+
+
+def committed_lag(bs, group, topics, partitions):
+    """Sum over topics x partitions of (end offset - committed offset of `group`);
+    None when an offset could not be read. Uses a consumer that never joins the group."""
+    c = Consumer({"bootstrap.servers": bs, "group.id": group, "enable.auto.commit": False})
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in range(partitions)]
+        committed = c.committed(tps, timeout=10)
+        lag = 0
+        for tp in committed:
+            low, high = c.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=10)
+            pos = tp.offset if tp.offset >= 0 else low
+            lag += max(0, high - pos)
+        return lag
+    except KafkaException:
+        return None
+    finally:
+        c.close()
+
+
+def wait_counts(name, reader, bs, app_id, topics, partitions, expected, apps, timeout, at_least=False,
+                progress_every=10):
+    """Reads the output until the group's committed offsets on `topics` reach
+    their ends and the output's latest values equal `expected` (with at_least:
+    every expected word present with at least its expected count, nothing
+    else), or until timeout. Fails when an app dies. Returns True when settled."""
+    deadline = time.time() + timeout
+    last_progress = time.time()
+    last_lag_check = 0.0
+    lag = None
+
+    def matches():
+        if at_least:
+            return all(reader.latest.get(w, -1) >= n for w, n in expected.items()) and \
+                all(w in expected for w in reader.latest)
+        return reader.latest == expected
+
+    while True:
+        for a in apps:
+            a.check_alive()
+        reader.poll(0.5)
+        if time.time() - last_lag_check >= 1.0 or matches():
+            last_lag_check = time.time()
+            lag = committed_lag(bs, app_id, topics, partitions)
+        if lag == 0 and matches():
+            # Settled: nothing left to process, so nothing more may arrive.
+            reader.poll(1.0)
+            if matches():
+                return True
+        if time.time() > deadline:
+            return False
+        if time.time() - last_progress >= progress_every:
+            last_progress = time.time()
+            missing, wrong, unexpected = diff_counts(expected, reader.latest)
+            log(name, f"waiting: committed lag {lag}, {len(reader.latest)}/{len(expected)} words out, "
+                      f"{len(missing)} missing, {len(wrong)} differ, {reader.records} records read")
+
+
+def check_counts(name, expected, reader, what="counts", at_least=False):
+    """Raises TestFailure with the first differences unless the output equals
+    `expected` (or, with at_least, is >= it for every word with no other word).
+    Returns the number of over-counted words."""
+    missing, wrong, unexpected = diff_counts(expected, reader.latest)
+    over = [x for x in wrong if x[2] > x[1]]
+    under = [x for x in wrong if x[2] < x[1]]
+    problems = []
+    if reader.wrong_count:
+        problems.append(f"{reader.wrong_count} malformed output records: {reader.wrong[:5]}")
+    if missing:
+        problems.append(f"{len(missing)} words missing (e.g. {missing[:10]})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected words (e.g. {unexpected[:10]})")
+    if under:
+        problems.append(f"{len(under)} words under-counted (word, expected, got: {under[:10]})")
+    if over and not at_least:
+        problems.append(f"{len(over)} words over-counted (word, expected, got: {over[:10]})")
+    if problems:
+        raise TestFailure(f"{what}: " + "; ".join(problems))
+    return len(over)
+
+
+def parse_group_assignment(data):
+    """Decodes a consumer-protocol assignment into {topic: [partitions]}; None if it is not one."""
+    try:
+        pos = 2  # int16 version
+        (ntopics,) = struct.unpack_from(">i", data, pos)
+        pos += 4
+        out = {}
+        for _ in range(ntopics):
+            (tlen,) = struct.unpack_from(">h", data, pos)
+            pos += 2
+            topic = data[pos:pos + tlen].decode()
+            pos += tlen
+            (nparts,) = struct.unpack_from(">i", data, pos)
+            pos += 4
+            out[topic] = list(struct.unpack_from(f">{nparts}i", data, pos))
+            pos += 4 * nparts
+        return out
+    except (struct.error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def group_members(admin, group):
+    """(state, [(client_id, {topic: partitions} or None)]) of a consumer group, or None if unknown."""
+    try:
+        groups = admin.list_groups(group=group, timeout=10)
+    except Exception:  # noqa: BLE001 - callers treat it as "not known yet"
+        return None
+    for g in groups:
+        if g.id == group:
+            return g.state, [(m.client_id, parse_group_assignment(m.assignment or b"")) for m in g.members]
+    return None

@@ -55,7 +55,15 @@ class GraphBuilder {
   /// A misuse found while recording (no serde, empty name): build() reports it.
   void recordError(std::string message);
 
+  /// Records the key/value types a Processor API node takes and forwards
+  /// (typeid names), so that compile() can check each edge.
+  void setNodeTypes(const std::string& node, std::string inTypes, std::string outTypes);
+  /// Errors recorded so far (the Processor API throws them at once).
+  [[nodiscard]] const std::vector<std::string>& errors() const { return errors_; }
+  void clearErrors() { errors_.clear(); }
+
   /// Validates and compiles what was recorded. Throws TopologyException.
+  std::shared_ptr<const internal::TopologyDef> compile();
   Topology build();
 
  private:

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kstreams/detail/bytes_store.h"
+#include "kstreams/state.h"
 #include "kstreams/record.h"
 
 namespace kstreams::detail {
@@ -31,6 +32,16 @@ struct RecordMeta {
 /// and old value (nullopt: none/deleted), and the entry's timestamp.
 using CacheFlushListener = std::function<void(std::string_view key, std::optional<std::string_view> newValue,
                                               std::optional<std::string_view> oldValue, int64_t timestamp)>;
+
+/// Stream time (from record timestamps) or wall-clock time.
+enum class PunctuationKind { STREAM_TIME, WALL_CLOCK_TIME };
+
+/// Stops a scheduled punctuation.
+class Cancellable {
+ public:
+  virtual ~Cancellable() = default;
+  virtual void cancel() = 0;
+};
 
 /// What a node sees of the task running it. Implemented by the runtime.
 class NodeContext {
@@ -57,6 +68,16 @@ class NodeContext {
   virtual void recordDropped(const std::string& node, const std::string& reason) = 0;
   /// The highest timestamp the task has processed.
   [[nodiscard]] virtual int64_t streamTime() const = 0;
+  /// The wall-clock time (the test driver's mocked clock in tests).
+  [[nodiscard]] virtual int64_t wallClockTime() const = 0;
+  /// Calls `punctuator(time)` every `intervalMs` of stream or wall-clock time;
+  /// what it forwards goes to `node`'s children.
+  virtual std::shared_ptr<Cancellable> schedule(int64_t intervalMs, PunctuationKind kind,
+                                                std::function<void(int64_t)> punctuator) = 0;
+  /// The spec of a store connected to this task (for typed access).
+  [[nodiscard]] virtual const StoreSpec& storeSpec(const std::string& name) const = 0;
+  [[nodiscard]] virtual const std::string& applicationId() const = 0;
+  [[nodiscard]] virtual std::string taskId() const = 0;
 };
 
 class Node {

@@ -60,7 +60,9 @@ class MaterializingNode : public Node {
     K key{};
     keySerde_->deserialize(k.data(), k.size(), key);
     RecordMeta m;
-    m.timestamp = ts;
+    // The stored value carries its own timestamp (the max of its inputs); the
+    // cache entry's is only that of the last write.
+    m.timestamp = nv && nv->size() >= 8 ? getBigEndian<int64_t>(nv->data()) : ts;
     forwardChange(key, decode(nv), decode(ov), m);
   }
   std::optional<V> decode(std::optional<std::string_view> bytes) {

@@ -1,0 +1,79 @@
+// The clickstream pipeline, the input of a recommender: click events in; clicks
+// per item and a profile per user (clicks per category, recent items) out.
+#pragma once
+
+#include <kstreams/json_serde.h>
+#include <kstreams/kstreams.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace examples::clickstream {
+
+/// How many distinct items a profile remembers.
+inline constexpr size_t kRecentItems = 5;
+
+/// One click: {"user": "...", "item": "...", "category": "...", "ts": <ms>}.
+struct Click {
+  std::string user;
+  std::string item;
+  std::string category;
+  int64_t ts = 0;  // event time in ms: the "ts" field, or the record timestamp when absent
+  bool operator==(const Click&) const = default;
+};
+
+void to_json(nlohmann::json& j, const Click& c);
+void from_json(const nlohmann::json& j, Click& c);
+
+/// A click event parsed from a record value: the click, or why it is invalid.
+struct ParsedClick {
+  std::optional<Click> click;
+  std::string error;
+};
+
+/// Parses one event. `recordTimestamp` stands in for a missing "ts". user, item
+/// and category must be non-empty strings; ts, when present, a non-negative integer.
+ParsedClick parseClick(const std::optional<std::string>& value, int64_t recordTimestamp);
+
+/// An item of a profile's history, with the event time of its latest click.
+struct RecentItem {
+  std::string item;
+  int64_t ts = 0;
+  bool operator==(const RecentItem&) const = default;
+};
+
+/// The aggregate per user, as kept in the "user-profiles" store.
+struct Profile {
+  std::string user;
+  std::map<std::string, int64_t> clicksByCategory;
+  std::vector<RecentItem> recent;  // newest first, at most kRecentItems, distinct items
+  int64_t totalClicks = 0;
+  bool operator==(const Profile&) const = default;
+};
+
+void to_json(nlohmann::json& j, const RecentItem& r);
+void from_json(const nlohmann::json& j, RecentItem& r);
+void to_json(nlohmann::json& j, const Profile& p);
+void from_json(const nlohmann::json& j, Profile& p);
+
+/// Adds one click to a profile. Recent items are ordered by event time, newest
+/// first; of equal times the later click comes first. A click on an item already
+/// listed moves it up (unless the listed click is newer); the oldest falls off.
+Profile addClick(Profile profile, const Click& click);
+
+/// The profile as written to <prefix>-user-profiles:
+/// {"user", "clicks_by_category": {category: n}, "last_items": [newest first], "total_clicks"}.
+nlohmann::json profileView(const Profile& profile);
+
+/// input (JSON click events, any key) ->
+///   <prefix>-item-clicks:   item -> Int64 count of clicks (store "item-click-counts")
+///   <prefix>-user-profiles: user -> JSON profile (store "user-profiles")
+///   <prefix>-invalid:       malformed events, key and value unchanged, with an `error` header
+kstreams::Topology buildTopology(const std::string& inputTopic, const std::string& outputPrefix);
+
+}  // namespace examples::clickstream
