@@ -114,6 +114,7 @@ ProducerCollector::ProducerCollector(const StreamsConfigValues& config, Metrics&
 }
 
 ProducerCollector::~ProducerCollector() {
+  lastTopicHandle_ = nullptr;
   topics_.clear();
   if (producer_) rd_kafka_flush(producer_.get(), 10000);
 }
@@ -132,14 +133,21 @@ void ProducerCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, v
 }
 
 rd_kafka_topic_t* ProducerCollector::topicHandle(const std::string& topic) {
+  if (&topic == lastTopic_ && topic == rd_kafka_topic_name(lastTopicHandle_)) return lastTopicHandle_;
   auto it = topics_.find(topic);
-  if (it != topics_.end()) return it->second.get();
+  if (it != topics_.end()) {
+    lastTopic_ = &topic;
+    lastTopicHandle_ = it->second.get();
+    return lastTopicHandle_;
+  }
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_.get(), topic.c_str(), nullptr);
   if (rkt == nullptr) {
     throw FatalStreamsError("Could not create a producer topic handle for " + topic + ": " +
                             kafkaErrorString(rd_kafka_last_error()));
   }
   topics_.emplace(topic, TopicHandle(rkt));
+  lastTopic_ = &topic;
+  lastTopicHandle_ = rkt;
   return rkt;
 }
 

@@ -75,6 +75,9 @@ class ProducerCollector final : public RecordCollector {
   Metrics& metrics_;
   KafkaHandle producer_;
   std::unordered_map<std::string, TopicHandle> topics_;
+  // Sinks pass the same string object for every record: remember the last one.
+  const std::string* lastTopic_ = nullptr;
+  rd_kafka_topic_t* lastTopicHandle_ = nullptr;
   std::unordered_map<std::string, int32_t> partitionCounts_;
   std::mutex errorsMutex_;
   std::vector<std::pair<std::string, rd_kafka_resp_err_t>> deliveryErrors_;

@@ -124,7 +124,7 @@ void StreamTask::recordDropped(const std::string& node, const std::string& reaso
 StreamTask::~StreamTask() {
   state_.reset();
   for (auto& q : queues_) {
-    for (auto& r : q.records) release(r);
+    q.records.forEach([](StampedRecord& r) { release(r); });
   }
 }
 

@@ -6,7 +6,6 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +15,7 @@
 #include "kstreams/detail/node.h"
 #include "src/metrics.h"
 #include "src/record_collector.h"
+#include "src/ring_queue.h"
 #include "src/state_manager.h"
 #include "src/streams_config.h"
 
@@ -125,7 +125,7 @@ class StreamTask final : public detail::NodeContext {
   struct Queue {
     std::string topic;
     detail::SourceNodeBase* source = nullptr;
-    std::deque<StampedRecord> records;
+    RingQueue<StampedRecord> records;
     int64_t partitionTime = -1;
     int64_t nextOffset = -1;  // after the last processed record
     bool dirty = false;       // processed since the last commit

@@ -66,7 +66,11 @@ inline std::map<std::string, std::string> parseFlags(int argc, char** argv, cons
       }
       value = argv[++i];
     }
-    values[name] = value;
+    if (name == "config" && !values[name].empty()) {
+      values[name] += "\n" + value;  // repeatable
+    } else {
+      values[name] = value;
+    }
   }
   return values;
 }
@@ -79,17 +83,33 @@ inline std::vector<Flag> commonFlags(const std::string& applicationId) {
       {"state-dir", "/tmp/kstreams", "state.dir: where local state lives"},
       {"commit-interval-ms", "1000", "commit.interval.ms"},
       {"threads", "1", "num.stream.threads"},
+      {"config", "", "KEY=VALUE: any other kstreams or librdkafka setting (repeatable), e.g. consumer.session.timeout.ms=10000"},
   };
 }
 
 inline kstreams::Properties commonProperties(const std::map<std::string, std::string>& flags) {
-  return {
+  kstreams::Properties props{
       {kstreams::StreamsConfig::BOOTSTRAP_SERVERS_CONFIG, flags.at("bootstrap-servers")},
       {kstreams::StreamsConfig::APPLICATION_ID_CONFIG, flags.at("application-id")},
       {kstreams::StreamsConfig::STATE_DIR_CONFIG, flags.at("state-dir")},
       {kstreams::StreamsConfig::COMMIT_INTERVAL_MS_CONFIG, flags.at("commit-interval-ms")},
       {kstreams::StreamsConfig::NUM_STREAM_THREADS_CONFIG, flags.at("threads")},
   };
+  std::string rest = flags.at("config");
+  size_t start = 0;
+  while (start < rest.size()) {
+    size_t end = rest.find('\n', start);
+    if (end == std::string::npos) end = rest.size();
+    const std::string item = rest.substr(start, end - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "--config needs KEY=VALUE, got '%s'\n", item.c_str());
+      std::exit(2);
+    }
+    props[item.substr(0, eq)] = item.substr(eq + 1);
+    start = end + 1;
+  }
+  return props;
 }
 
 /// Starts the topology and runs until SIGTERM or SIGINT, then closes cleanly
