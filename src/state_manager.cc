@@ -7,6 +7,9 @@
 #include "statestores/checkpoint.h"
 #include "statestores/in_memory_key_value_store.h"
 #include "statestores/rocksdb_key_value_store.h"
+#include "statestores/rocksdb_window_store.h"
+#include "statestores/in_memory_window_store.h"
+#include "statestores/change_logging_window_store.h"
 #include "statestores/store_exception.h"
 
 namespace kstreams::internal {
@@ -36,7 +39,36 @@ ProcessorStateManager::~ProcessorStateManager() {
   }
 }
 
+void ProcessorStateManager::closeStack(Store& s) {
+  if (s.top) s.top->close();
+  if (s.windowTop) s.windowTop->close();
+  s.top.reset();
+  s.windowTop.reset();
+  s.cache = nullptr;
+}
+
+uint64_t ProcessorStateManager::versionOf(Store& s) {
+  return s.top ? s.top->persistedVersion() : s.windowTop ? s.windowTop->persistedVersion() : 0;
+}
+
+void ProcessorStateManager::flushStack(Store& s) {
+  if (s.top) s.top->flush();
+  if (s.windowTop) s.windowTop->flush();
+}
+
 void ProcessorStateManager::open(Store& s) {
+  if (s.spec.kind == StoreSpec::Kind::WINDOW) {
+    std::unique_ptr<WindowBytesStore> window;
+    if (s.spec.type == StoreType::ROCKS_DB) {
+      window = std::make_unique<RocksDBWindowStore>(s.spec.name, s.spec.retentionMs, s.spec.segmentIntervalMs, false);
+    } else {
+      window = std::make_unique<InMemoryWindowStore>(s.spec.name, s.spec.retentionMs, false);
+    }
+    if (!s.changelogTopic.empty()) window = std::make_unique<ChangeLoggingWindowStore>(std::move(window));
+    window->init(*this);
+    s.windowTop = std::move(window);
+    return;
+  }
   std::unique_ptr<KeyValueBytesStore> bytes;
   if (s.spec.type == StoreType::ROCKS_DB) {
     bytes = std::make_unique<RocksDBKeyValueStore>(s.spec.name);
@@ -57,11 +89,7 @@ void ProcessorStateManager::open(Store& s) {
 }
 
 void ProcessorStateManager::wipe(Store& s) {
-  if (s.top) {
-    s.top->close();
-    s.top.reset();
-    s.cache = nullptr;
-  }
+  closeStack(s);
   if (s.spec.type == StoreType::ROCKS_DB) {
     RocksDBKeyValueStore::destroy(taskDirectory_ + "/rocksdb/" + s.spec.name);
   }
@@ -105,7 +133,7 @@ bool ProcessorStateManager::initialize() {
     if (persistent && logged) {
       auto it = entries.find(name);
       if (it != entries.end()) {
-        const uint64_t version = s.top->persistedVersion();
+        const uint64_t version = versionOf(s);
         if (version == it->second.persistedVersion && it->second.topic == s.changelogTopic &&
             it->second.partition == partition_) {
           s.restoredTo = it->second.offset;
@@ -135,9 +163,17 @@ bool ProcessorStateManager::initialize() {
 KeyValueBytesStore* ProcessorStateManager::store(const std::string& name) {
   auto it = stores_.find(name);
   if (it == stores_.end() || !it->second.top) {
-    throw StreamsException("task " + taskId_ + " has no open state store " + name);
+    throw StreamsException("task " + taskId_ + " has no open key-value store " + name);
   }
   return it->second.top.get();
+}
+
+WindowBytesStore* ProcessorStateManager::windowStore(const std::string& name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end() || !it->second.windowTop) {
+    throw StreamsException("task " + taskId_ + " has no open window store " + name);
+  }
+  return it->second.windowTop.get();
 }
 
 bool ProcessorStateManager::setFlushListener(const std::string& name, detail::CacheFlushListener listener) {
@@ -177,24 +213,26 @@ void ProcessorStateManager::restore(Changelog& changelog, const std::vector<Chan
       }
       restoreBuffer_.push_back(std::move(rr));
     }
-    s.top->restoreBatch(restoreBuffer_);
+    if (s.top) {
+      s.top->restoreBatch(restoreBuffer_);
+    } else {
+      s.windowTop->restoreBatch(restoreBuffer_);
+    }
   }
   changelog.restoredRecords += static_cast<int64_t>(records.size());
   s.restoredTo = lastOffset + 1;
 }
 
 void ProcessorStateManager::flush() {
-  for (auto& [name, s] : stores_) {
-    if (s.top) s.top->flush();
-  }
+  for (auto& [name, s] : stores_) flushStack(s);
 }
 
 void ProcessorStateManager::checkpoint() {
   std::vector<CheckpointEntry> entries;
   for (auto& [name, s] : stores_) {
-    if (!s.top || s.changelogTopic.empty() || s.spec.type != StoreType::ROCKS_DB) continue;
+    if (!isOpen(s) || s.changelogTopic.empty() || s.spec.type != StoreType::ROCKS_DB) continue;
     const int64_t offset = std::max(s.restoredTo, s.ackedOffset + 1);
-    entries.push_back(CheckpointEntry{name, s.changelogTopic, partition_, offset, s.top->persistedVersion()});
+    entries.push_back(CheckpointEntry{name, s.changelogTopic, partition_, offset, versionOf(s)});
   }
   if (!entries.empty()) Checkpoint::write(Checkpoint::path(taskDirectory_), entries);
 }
@@ -206,13 +244,7 @@ void ProcessorStateManager::close(bool clean) {
     flush();
     checkpoint();
   }
-  for (auto& [name, s] : stores_) {
-    if (s.top) {
-      s.top->close();
-      s.top.reset();
-      s.cache = nullptr;
-    }
-  }
+  for (auto& [name, s] : stores_) closeStack(s);
   if (locked_) {
     services_.directory->unlock(taskId_);
     locked_ = false;

@@ -20,6 +20,7 @@
 #include "statestores/rocksdb_resources.h"
 #include "statestores/state_directory.h"
 #include "statestores/store_context.h"
+#include "statestores/window_bytes_store.h"
 
 namespace kstreams::internal {
 
@@ -52,6 +53,7 @@ class ProcessorStateManager final : public StoreContext {
   /// locked by another owner (try again later). Throws StoreException.
   bool initialize();
   [[nodiscard]] KeyValueBytesStore* store(const std::string& name);
+  [[nodiscard]] WindowBytesStore* windowStore(const std::string& name);
   bool setFlushListener(const std::string& name, detail::CacheFlushListener listener);
   [[nodiscard]] std::vector<Changelog>& changelogs() { return changelogs_; }
   /// Wipes a store whose changelog cannot serve its checkpoint (the checkpoint is
@@ -81,11 +83,14 @@ class ProcessorStateManager final : public StoreContext {
                  int64_t timestamp) override;
   [[nodiscard]] int64_t currentTimestamp() const override { return currentTimestamp_; }
   void setCurrentTimestamp(int64_t timestamp) override { currentTimestamp_ = timestamp; }
+  [[nodiscard]] const Headers* currentHeaders() const override { return currentHeaders_; }
+  void setCurrentHeaders(const Headers* headers) override { currentHeaders_ = headers; }
 
  private:
   struct Store {
     StoreSpec spec;
-    std::unique_ptr<KeyValueBytesStore> top;
+    std::unique_ptr<KeyValueBytesStore> top;        // KEY_VALUE stores
+    std::unique_ptr<WindowBytesStore> windowTop;    // WINDOW stores
     CachingKeyValueStore* cache = nullptr;
     std::string changelogTopic;  // empty: not logged
     int64_t ackedOffset = -1;    // highest acknowledged changelog offset (set by the producer)
@@ -94,6 +99,10 @@ class ProcessorStateManager final : public StoreContext {
 
   void open(Store& s);
   void wipe(Store& s);
+  static bool isOpen(const Store& s) { return s.top || s.windowTop; }
+  static void closeStack(Store& s);
+  static uint64_t versionOf(Store& s);
+  static void flushStack(Store& s);
 
   std::string taskId_;
   int32_t partition_;
@@ -106,6 +115,7 @@ class ProcessorStateManager final : public StoreContext {
   std::map<std::string, Store> stores_;
   std::vector<Changelog> changelogs_;
   int64_t currentTimestamp_ = 0;
+  const Headers* currentHeaders_ = nullptr;
   std::vector<RestoreRecord> restoreBuffer_;
 };
 

@@ -70,6 +70,13 @@ KeyValueBytesStore* StreamTask::getStateStore(const std::string& name) {
   return state_->store(name);
 }
 
+const Headers* StreamTask::flushHeaders() const { return state_ ? state_->currentHeaders() : nullptr; }
+
+WindowBytesStore* StreamTask::getWindowStore(const std::string& name) {
+  if (!state_) throw StreamsException("task " + id_.toString() + " has no state store " + name);
+  return state_->windowStore(name);
+}
+
 bool StreamTask::setFlushListener(const std::string& store, detail::CacheFlushListener listener) {
   return state_ ? state_->setFlushListener(store, std::move(listener)) : false;
 }
@@ -214,14 +221,21 @@ bool StreamTask::process() {
     return true;
   }
   if (record.timestamp > streamTime_) streamTime_ = record.timestamp;
-  if (state_) state_->setCurrentTimestamp(record.timestamp);
   current_ = &record;
   loadHeaders(record);
   record.raw.headers = currentHeadersPtr_;
+  if (state_) {
+    state_->setCurrentTimestamp(record.timestamp);
+    state_->setCurrentHeaders(currentHeadersPtr_);
+  }
   struct ClearCurrent {
     const StampedRecord*& c;
-    ~ClearCurrent() { c = nullptr; }
-  } clearAtEnd{current_};
+    ProcessorStateManager* state;
+    ~ClearCurrent() {
+      c = nullptr;
+      if (state) state->setCurrentHeaders(nullptr);
+    }
+  } clearAtEnd{current_, state_.get()};
 
   try {
     next->source->deserialize(record.raw);

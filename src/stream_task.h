@@ -102,7 +102,9 @@ class StreamTask final : public detail::NodeContext {
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
             const char* value, size_t valueSize, int64_t timestamp, const Headers* headers) override;
   KeyValueBytesStore* getStateStore(const std::string& name) override;
+  WindowBytesStore* getWindowStore(const std::string& name) override;
   bool setFlushListener(const std::string& store, detail::CacheFlushListener listener) override;
+  [[nodiscard]] const Headers* flushHeaders() const override;
   void recordDropped(const std::string& node, const std::string& reason) override;
   [[nodiscard]] int64_t streamTime() const override { return streamTime_; }
   [[nodiscard]] int64_t wallClockTime() const override { return env_.wallClock(); }

@@ -150,6 +150,11 @@ void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_v
     entry.value.reset();
   }
   entry.timestamp = timestamp;
+  if (const Headers* h = context().currentHeaders(); h != nullptr && !h->empty()) {
+    entry.headers = *h;
+  } else {
+    entry.headers.reset();
+  }
   if (!entry.dirty) ++dirtyCount_;
   entry.dirty = true;
   entry.charged = CacheBudget::entrySize(key.size(), value ? value->size() : 0);
@@ -196,6 +201,13 @@ void CachingKeyValueStore::sendDown(const std::string& key, Entry& entry) {
   const bool readOld = listener_ && (sendOldValues_ || !entry.value);
   if (readOld) oldValue = inner_->get(key);
   const TimestampScope scope(ctx, entry.timestamp);
+  const Headers* previousHeaders = ctx.currentHeaders();
+  ctx.setCurrentHeaders(entry.headers ? &*entry.headers : nullptr);
+  struct RestoreHeaders {
+    StoreContext& c;
+    const Headers* h;
+    ~RestoreHeaders() { c.setCurrentHeaders(h); }
+  } restoreHeaders{ctx, previousHeaders};
   inner_->put(key, viewOf(entry.value));
   if (listener_ && (entry.value || oldValue)) {
     listener_(key, viewOf(entry.value), sendOldValues_ ? viewOf(oldValue) : std::nullopt,

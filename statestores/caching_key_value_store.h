@@ -9,6 +9,7 @@
 #include <string>
 
 #include "statestores/cache_budget.h"
+#include "kstreams/record.h"
 #include "statestores/key_value_bytes_store.h"
 
 namespace kstreams::internal {
@@ -85,6 +86,7 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   struct Entry {
     std::optional<std::string> value;  // nullopt: tombstone
     int64_t timestamp = 0;
+    std::optional<Headers> headers;  // of the record that last wrote the entry
     bool dirty = false;
     size_t charged = 0;                           // bytes charged to the budget
     std::list<const std::string*>::iterator lru;  // position in writeOrder_

@@ -134,7 +134,11 @@ class RocksDBIterator : public KeyValueBytesIterator {
 
 }  // namespace
 
-RocksDBKeyValueStore::RocksDBKeyValueStore(std::string name) : name_(std::move(name)) {
+RocksDBKeyValueStore::RocksDBKeyValueStore(std::string name)
+    : RocksDBKeyValueStore(std::move(name), "rocksdb") {}
+
+RocksDBKeyValueStore::RocksDBKeyValueStore(std::string name, std::string parentDirectory)
+    : name_(std::move(name)), parentDirectory_(std::move(parentDirectory)) {
   // The changelog topic is the log.
   writeOptions_.disableWAL = true;
 }
@@ -149,7 +153,8 @@ RocksDBKeyValueStore::~RocksDBKeyValueStore() {
 
 void RocksDBKeyValueStore::init(StoreContext& context) {
   if (db_) throw StoreException("RocksDB store " + name_ + " is already open");
-  const std::filesystem::path parent = std::filesystem::path(context.taskDirectory()) / "rocksdb";
+  const std::filesystem::path parent =
+      std::filesystem::path(context.taskDirectory()) / parentDirectory_;
   std::error_code error;
   std::filesystem::create_directories(parent, error);
   if (error) {

@@ -27,6 +27,9 @@ namespace kstreams::internal {
 class RocksDBKeyValueStore : public KeyValueBytesStore {
  public:
   explicit RocksDBKeyValueStore(std::string name);
+  /// A database in `<task directory>/<parentDirectory>/<name>` instead (the
+  /// segments of a window or session store live in `rocksdb/<store name>`).
+  RocksDBKeyValueStore(std::string name, std::string parentDirectory);
   ~RocksDBKeyValueStore() override;
   RocksDBKeyValueStore(const RocksDBKeyValueStore&) = delete;
   RocksDBKeyValueStore& operator=(const RocksDBKeyValueStore&) = delete;
@@ -68,6 +71,7 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   rocksdb::DB& db();
 
   std::string name_;
+  std::string parentDirectory_;
   std::string path_;
   std::shared_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions writeOptions_;

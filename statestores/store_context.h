@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "kstreams/record.h"
+
 namespace kstreams::internal {
 
 class RocksDBResources;
@@ -29,6 +31,11 @@ class StoreContext {
   /// The caching layer sets the timestamp of a cached entry while it flushes it,
   /// so that the layers below (change-logging) see the entry's own timestamp.
   virtual void setCurrentTimestamp(int64_t timestamp) = 0;
+  /// Headers of the record being processed (nullptr: none). The caching layer
+  /// keeps them with an entry and sets them back while it flushes it, so that
+  /// what it forwards carries the headers of the record that last wrote the key.
+  [[nodiscard]] virtual const Headers* currentHeaders() const { return nullptr; }
+  virtual void setCurrentHeaders(const Headers* /*headers*/) {}
 };
 
 }  // namespace kstreams::internal

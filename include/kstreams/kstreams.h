@@ -14,3 +14,4 @@
 #include "kstreams/streams_builder.h"
 #include "kstreams/timestamp_extractor.h"
 #include "kstreams/topology.h"
+#include "kstreams/windows.h"

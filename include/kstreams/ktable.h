@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "kstreams/detail/table_nodes.h"
+#include "kstreams/detail/window_nodes.h"
+#include "kstreams/windows.h"
 #include "kstreams/kstream.h"
 #include "kstreams/options.h"
 #include "kstreams/state.h"
@@ -137,6 +139,75 @@ class KTable {
   SerdePtr<V> valueSerde_;
 };
 
+/// A grouped stream cut into time windows, ready to aggregate per key and window.
+template <class K, class V>
+class TimeWindowedKStream {
+ public:
+  TimeWindowedKStream(KStream<K, V> input, TimeWindows windows, SerdePtr<K> keySerde, SerdePtr<V> valueSerde)
+      : input_(std::move(input)), windows_(windows), keySerde_(std::move(keySerde)), valueSerde_(std::move(valueSerde)) {}
+
+  /// Records per key and window.
+  KTable<Windowed<K>, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<int64_t>("KSTREAM-AGGREGATE-STATE-STORE-", materialized, Serdes::Int64(), named,
+                                  [](const K&, const V&, const std::optional<int64_t>& agg) { return (agg ? *agg : 0) + 1; });
+  }
+  template <class R>
+  KTable<Windowed<K>, V> reduce(R reducer, MaterializedWith<K, V> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<V>("KSTREAM-REDUCE-STATE-STORE-", materialized, valueSerde_, named,
+                            [reducer](const K&, const V& v, const std::optional<V>& agg) mutable {
+                              return agg ? reducer(*agg, v) : v;
+                            });
+  }
+  template <class I, class A>
+  auto aggregate(I initializer, A aggregator,
+                 MaterializedWith<K, std::decay_t<std::invoke_result_t<I&>>> materialized = {},
+                 const Named& named = {}) const {
+    using VR = std::decay_t<std::invoke_result_t<I&>>;
+    return aggregateWith<VR>("KSTREAM-AGGREGATE-STATE-STORE-", materialized, DefaultSerde<VR>::get(), named,
+                             [initializer, aggregator](const K& k, const V& v, const std::optional<VR>& agg) mutable {
+                               return aggregator(k, v, agg ? *agg : initializer());
+                             });
+  }
+
+ private:
+  template <class VR, class F>
+  KTable<Windowed<K>, VR> aggregateWith(const std::string& storePrefix, const MaterializedWith<K, VR>& m,
+                                        SerdePtr<VR> defaultValueSerde, const Named& named, F fn) const {
+    const auto& builder = input_.builder();
+    const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
+    auto ks = m.keySerde ? m.keySerde : keySerde_;
+    auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
+    const int64_t minimum = windows_.sizeMs() + windows_.gracePeriodMs();
+    const int64_t retention = m.retentionMs < 0 ? minimum : m.retentionMs;
+    if (retention < minimum) {
+      builder->recordError("store " + store + ": retention " + std::to_string(retention) +
+                           " ms is shorter than window size + grace (" + std::to_string(minimum) +
+                           " ms): give Materialized::withRetention at least that");
+    }
+    auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
+    detail::checkSerdes<K, VR>(*builder, ks, vs, name, store + " (window store)",
+                               "Materialized::with(keySerde, valueSerde)");
+    auto windows = windows_;
+    builder->addProcessor(name, {input_.nodeName()}, [=] {
+      return std::make_unique<detail::WindowAggregateNode<K, V, VR, F>>(name, store, windows, ks, vs, fn);
+    });
+    StoreSpec spec = detail::storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
+    spec.kind = StoreSpec::Kind::WINDOW;
+    spec.timestamped = false;  // the changelog carries the stored bytes (timestamp included)
+    spec.retentionMs = retention;
+    spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
+    builder->addStateStore(spec, {name});
+    SerdePtr<Windowed<K>> windowedSerde;
+    if (ks) windowedSerde = WindowedSerdes::timeWindowedSerdeFrom<K>(ks, windows_.sizeMs());
+    return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs);
+  }
+
+  KStream<K, V> input_;
+  TimeWindows windows_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+};
+
 /// A stream grouped by key, ready to aggregate.
 template <class K, class V>
 class KGroupedStream {
@@ -148,6 +219,22 @@ class KGroupedStream {
         valueSerde_(std::move(valueSerde)),
         repartitionName_(std::move(repartitionName)),
         repartitionRequired_(repartitionRequired) {}
+
+  /// Cuts the grouped stream into time windows (repartitioning first if needed).
+  TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const {
+    KStream<K, V> input = stream_;
+    if (repartitionRequired_) {
+      if (!repartitionName_.empty() && *repartitioned_) {
+        input = **repartitioned_;
+      } else {
+        input = stream_.repartition(
+            Repartitioned::with(keySerde_, valueSerde_)
+                .withName(repartitionName_.empty() ? stream_.builder()->newName("KSTREAM-WINDOWED-") : repartitionName_));
+        if (!repartitionName_.empty()) *repartitioned_ = input;
+      }
+    }
+    return TimeWindowedKStream<K, V>(input, windows, keySerde_, valueSerde_);
+  }
 
   /// Records per key, as an Int64 table.
   KTable<K, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
@@ -188,8 +275,14 @@ class KGroupedStream {
     const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
     KStream<K, V> input = stream_;
     if (repartitionRequired_) {
-      input = stream_.repartition(Repartitioned::with(keySerde_, valueSerde_)
-                                      .withName(repartitionName_.empty() ? store : repartitionName_));
+      if (!repartitionName_.empty() && *repartitioned_) {
+        // Aggregations of one named grouping share its repartition topic (as in Kafka Streams).
+        input = **repartitioned_;
+      } else {
+        input = stream_.repartition(Repartitioned::with(keySerde_, valueSerde_)
+                                        .withName(repartitionName_.empty() ? store : repartitionName_));
+        if (!repartitionName_.empty()) *repartitioned_ = input;
+      }
     }
     auto ks = m.keySerde ? m.keySerde : keySerde_;
     auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
@@ -205,6 +298,7 @@ class KGroupedStream {
   SerdePtr<V> valueSerde_;
   std::string repartitionName_;
   bool repartitionRequired_;
+  std::shared_ptr<std::optional<KStream<K, V>>> repartitioned_ = std::make_shared<std::optional<KStream<K, V>>>();
 };
 
 /// A table re-keyed by KTable::groupBy, ready to re-aggregate with adder and subtractor.

@@ -5,6 +5,7 @@
 //   stream.to("out", Produced::with(Serdes::String(), Serdes::Int64()))
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -216,6 +217,7 @@ struct MaterializedWith {
   bool loggingEnabled = true;
   std::map<std::string, std::string> changelogConfig;
   bool cachingEnabled = true;
+  int64_t retentionMs = -1;  // window stores: -1 means window size + grace
 
   MaterializedWith() = default;
   MaterializedWith(SerdePtr<K> k, SerdePtr<V> v) : keySerde(std::move(k)), valueSerde(std::move(v)) {}
@@ -226,7 +228,8 @@ struct MaterializedWith {
         storeType(o.storeType),
         loggingEnabled(o.loggingEnabled),
         changelogConfig(o.changelogConfig),
-        cachingEnabled(o.cachingEnabled) {}
+        cachingEnabled(o.cachingEnabled),
+        retentionMs(o.retentionMs) {}
 
   MaterializedWith withKeySerde(SerdePtr<K> s) const {
     auto m = *this;
@@ -258,6 +261,12 @@ struct MaterializedWith {
   MaterializedWith withCachingDisabled() const {
     auto m = *this;
     m.cachingEnabled = false;
+    return m;
+  }
+  /// Window stores: keep windows this long (at least window size + grace).
+  MaterializedWith withRetention(std::chrono::milliseconds retention) const {
+    auto m = *this;
+    m.retentionMs = retention.count();
     return m;
   }
   MaterializedWith withCachingEnabled() const {

@@ -186,8 +186,13 @@ enum class StoreType { ROCKS_DB, IN_MEMORY };
 
 /// How a store is built: kind, logging, caching (the runtime builds the stack).
 struct StoreSpec {
+  enum class Kind { KEY_VALUE, WINDOW };
   std::string name;
+  Kind kind = Kind::KEY_VALUE;
   StoreType type = StoreType::ROCKS_DB;
+  // WINDOW stores: how long windows are kept, and the segment size on disk.
+  int64_t retentionMs = 0;
+  int64_t segmentIntervalMs = 0;
   bool timestamped = true;
   bool loggingEnabled = true;
   std::map<std::string, std::string> changelogConfig;

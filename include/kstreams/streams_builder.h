@@ -44,7 +44,7 @@ class StreamsBuilder {
   /// materialized in a store backed by a changelog topic.
   template <class K, class V>
   KTable<K, V> table(const std::string& topic, ConsumedWith<K, V> consumed = {},
-                     MaterializedWith<K, V> materialized = {}) {
+                     std::type_identity_t<MaterializedWith<K, V>> materialized = {}) {
     auto source = stream<K, V>(topic, consumed);
     const std::string store =
         materialized.storeName.empty() ? graph_->newStoreName(topic + "-STATE-STORE-") : materialized.storeName;

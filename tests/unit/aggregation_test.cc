@@ -19,7 +19,6 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
@@ -80,20 +79,39 @@ TEST(KGroupedStreamTest, CountWithMaterializedAsNamesTheStoreAndItsChangelog) {
   EXPECT_THAT(out.readKeyValuesToMap(), ElementsAre(Pair("a", 2)));
 }
 
-TEST(KGroupedStreamTest, CountWithMaterializedWithUsesTheGivenKeySerde) {
+/// Strings written with a "key:" prefix, to see which serde wrote some bytes.
+class PrefixedStringSerde final : public Serde<std::string> {
+ public:
+  bool serialize(const std::string& v, std::string& out) const override {
+    out += "key:" + v;
+    return true;
+  }
+  void deserialize(const char* data, size_t size, std::string& out) const override {
+    const std::string s = data == nullptr ? std::string() : std::string(data, size);
+    if (s.rfind("key:", 0) != 0) throw SerializationException("PrefixedString: no prefix in " + s);
+    out = s.substr(4);
+  }
+  [[nodiscard]] std::string name() const override { return "PrefixedString"; }
+};
+
+TEST(KGroupedStreamTest, CountWithMaterializedWithStoresAndWritesWithTheGivenSerdes) {
+  SerdePtr<std::string> prefixed = std::make_shared<PrefixedStringSerde>();
   StreamsBuilder builder;
-  builder.stream("in", Consumed::with(Serdes::Int32(), Serdes::String()))
+  builder.stream<std::string, std::string>("in")
       .groupByKey()
-      .count(Materialized::with(Serdes::Int32(), Serdes::Int64()).withLoggingEnabled({}))
+      .count(Materialized::with(prefixed, Serdes::Int64()))
       .toStream()
-      .to("out", Produced::with(Serdes::Int32(), Serdes::Int64()));
+      .to("out");  // the table's serdes are the store's
   TopologyTestDriver driver(builder.build(), kAppConfig);
-  auto in = driver.createInputTopic<int32_t, std::string>("in");
-  auto out = driver.createOutputTopic<int32_t, int64_t>("out");
-  in.pipeInput(7, "x");
-  in.pipeInput(-1, "x");
-  in.pipeInput(7, "x");
-  EXPECT_THAT(out.readKeyValuesToMap(), UnorderedElementsAre(Pair(7, 2), Pair(-1, 1)));
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("a", "x");
+  in.pipeInput("a", "x");
+  const std::string changelog = "agg-app-KSTREAM-AGGREGATE-STATE-STORE-0000000001-changelog";
+  EXPECT_THAT(driver.producedTopicNames(), UnorderedElementsAre(changelog, "out"));
+  auto logged = driver.createOutputTopic<std::string, int64_t>(changelog);
+  EXPECT_THAT(logged.readKeyValuesToMap(), ElementsAre(Pair("key:a", 2)));
+  auto raw = driver.createOutputTopic<std::string, int64_t>("out");
+  EXPECT_THAT(pairs(raw.readKeyValuesToList()), ElementsAre(Pair("key:a", 1), Pair("key:a", 2)));
 }
 
 TEST(KGroupedStreamTest, CountWithoutLoggingWritesNoChangelog) {
@@ -320,6 +338,52 @@ TEST(KGroupedStreamTest, GroupByWithGroupedWithUsesTheGivenSerdesForTheRepartiti
   EXPECT_THAT(out.readKeyValuesToMap(), UnorderedElementsAre(Pair(2, 2), Pair(3, 1)));
 }
 
+TEST(KGroupedStreamTest, EachAggregationOfAnUnnamedGroupingHasItsOwnRepartitionTopic) {
+  StreamsBuilder builder;
+  auto grouped = builder.stream<std::string, std::string>("in").groupBy(
+      [](const std::string&, const std::string& v) { return v; });
+  grouped.count(Materialized::as("counts")).toStream().to("counts-out", Produced::with(Serdes::String(), Serdes::Int64()));
+  grouped.reduce([](const std::string& a, const std::string& b) { return a + b; }, Materialized::as("joined"))
+      .toStream()
+      .to("joined-out");
+  TopologyTestDriver driver(builder.build(), kAppConfig);
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("k1", "x");
+  in.pipeInput("k2", "x");
+  EXPECT_THAT(driver.producedTopicNames(), Contains("agg-app-counts-repartition"));
+  EXPECT_THAT(driver.producedTopicNames(), Contains("agg-app-joined-repartition"));
+  auto counts = driver.createOutputTopic<std::string, int64_t>("counts-out");
+  auto joined = driver.createOutputTopic<std::string, std::string>("joined-out");
+  EXPECT_THAT(counts.readKeyValuesToMap(), ElementsAre(Pair("x", 2)));
+  EXPECT_THAT(joined.readKeyValuesToMap(), ElementsAre(Pair("x", "xx")));
+}
+
+// As Kafka Streams: aggregations of one grouping named with Grouped::as read the
+// same repartition topic, written once per record.
+TEST(KGroupedStreamTest, AggregationsOfANamedGroupingShareItsRepartitionTopic) {
+  auto build = [] {
+    StreamsBuilder builder;
+    auto grouped = builder.stream<std::string, std::string>("in").groupBy(
+        [](const std::string&, const std::string& v) { return v; }, Grouped::as("by-value"));
+    grouped.count(Materialized::as("counts")).toStream().to("counts-out", Produced::with(Serdes::String(), Serdes::Int64()));
+    grouped.reduce([](const std::string& a, const std::string& b) { return a + b; }, Materialized::as("joined"))
+        .toStream()
+        .to("joined-out");
+    return builder.build();
+  };
+  ASSERT_NO_THROW((void)build());
+  TopologyTestDriver driver(build(), kAppConfig);
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("k1", "x");
+  in.pipeInput("k2", "x");
+  EXPECT_THAT(driver.producedTopicNames(), Contains("agg-app-by-value-repartition"));
+  EXPECT_EQ(driver.outputSize("agg-app-by-value-repartition"), 2u);
+  auto counts = driver.createOutputTopic<std::string, int64_t>("counts-out");
+  auto joined = driver.createOutputTopic<std::string, std::string>("joined-out");
+  EXPECT_THAT(counts.readKeyValuesToMap(), ElementsAre(Pair("x", 2)));
+  EXPECT_THAT(joined.readKeyValuesToMap(), ElementsAre(Pair("x", "xx")));
+}
+
 TEST(KGroupedStreamTest, GroupByKeyRepartitionsWhenTheKeyWasChangedUpstream) {
   StreamsBuilder builder;
   builder.stream<std::string, std::string>("in")
@@ -491,6 +555,26 @@ TEST_P(KGroupedStreamStoreTest, AggregateTimestampIsTheMaxOfTheInputTimestampsWh
   for (const auto& r : records) stamps.emplace_back(r.key + "=" + std::to_string(r.value), r.timestamp);
   EXPECT_THAT(stamps, ElementsAre(Pair("a=1", 100), Pair("a=2", 100), Pair("b=1", 10), Pair("a=3", 200),
                                   Pair("a=4", 200)));
+}
+
+TEST_P(KGroupedStreamStoreTest, AggregateKeepsTheHeadersOfTheRecordThatLastUpdatedIt) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .count(materializedFor(GetParam(), MaterializedWith<std::string, int64_t>(Materialized::as("counts"))))
+      .toStream()
+      .to("out", Produced::with(Serdes::String(), Serdes::Int64()));
+  TopologyTestDriver driver(builder.build(), configFor(GetParam()));
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<std::string, int64_t>("out");
+  in.pipeInput("a", "x", 1, Headers{{"trace", "t-1"}});
+  in.pipeInput("a", "x", 2, Headers{{"trace", "t-2"}});
+  auto records = out.readRecordsToList();
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_NE(records[0].headers.lastHeader("trace"), nullptr);
+  EXPECT_EQ(records[0].headers.lastHeader("trace")->value, OptString("t-1"));
+  ASSERT_NE(records[1].headers.lastHeader("trace"), nullptr);
+  EXPECT_EQ(records[1].headers.lastHeader("trace")->value, OptString("t-2"));
 }
 
 TEST_P(KGroupedStreamStoreTest, WordCountGivesTheSameFinalCounts) {

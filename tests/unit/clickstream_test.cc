@@ -20,7 +20,8 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 using kstreams::Serdes;
@@ -93,8 +94,8 @@ TEST(ClickstreamTest, RejectsMalformedEventsWithAReason) {
 }
 
 TEST(ClickstreamTest, NamesTheMissingField) {
-  EXPECT_THAT(parseClick(R"({"user": "u", "item": "i"})", 0).error, ::testing::HasSubstr("category"));
-  EXPECT_THAT(parseClick(R"({"item": "i", "category": "c"})", 0).error, ::testing::HasSubstr("user"));
+  EXPECT_THAT(parseClick(R"({"user": "u", "item": "i"})", 0).error, HasSubstr("category"));
+  EXPECT_THAT(parseClick(R"({"item": "i", "category": "c"})", 0).error, HasSubstr("user"));
 }
 
 // ---------------------------------------------------------------- addClick
@@ -294,7 +295,7 @@ TEST_F(ClickstreamTopologyTest, InvalidEventsDoNotDisturbTheCountsOfValidOnes) {
   const auto r = invalid_.readRecord();
   EXPECT_EQ(r.key, std::nullopt);
   ASSERT_NE(r.headers.lastHeader("error"), nullptr);
-  EXPECT_THAT(r.headers.lastHeader("error")->value.value_or(""), ::testing::HasSubstr("category"));
+  EXPECT_THAT(r.headers.lastHeader("error")->value.value_or(""), HasSubstr("category"));
 }
 
 TEST_F(ClickstreamTopologyTest, SendsANullValueToInvalidAsNull) {
@@ -321,7 +322,7 @@ TEST_F(ClickstreamTopologyTest, RepartitionsByItemAndByUserThroughNamedTopics) {
   EXPECT_THAT(topics, Contains("clicks-app-clicks-by-user-repartition"));
   EXPECT_THAT(topics, Contains("clicks-app-item-click-counts-changelog"));
   EXPECT_THAT(topics, Contains("clicks-app-user-profiles-changelog"));
-  EXPECT_THAT(topics, ::testing::Not(Contains("cs-invalid")));
+  EXPECT_THAT(topics, Not(Contains("cs-invalid")));
 }
 
 TEST(ClickstreamUncachedTest, GivesTheSameFinalResultsWithoutTheRecordCache) {

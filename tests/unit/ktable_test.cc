@@ -20,7 +20,6 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
 using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 
@@ -519,6 +518,25 @@ TEST_P(KTableStoreTest, SourceTableFilterAndMapValuesGiveTheSameFinalRows) {
                                                              Pair("c", OptInt64()), Pair("d", OptInt64(8))));
   EXPECT_THAT(even.readKeyValuesToMap(),
               UnorderedElementsAre(Pair("a", OptString()), Pair("c", OptString()), Pair("d", OptString("80"))));
+}
+
+TEST_P(KTableStoreTest, ToStreamKeepsTheHeadersOfTheRecordThatLastWroteTheRow) {
+  StreamsBuilder builder;
+  builder.table("in", Consumed::with(Serdes::String(), Serdes::String()),
+                materializedFor<std::string, std::string>(GetParam(), "source"))
+      .toStream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(), configFor(GetParam()));
+  auto in = driver.createInputTopic<std::string, OptString>("in", Serdes::String(), nullableString());
+  auto out = driver.createOutputTopic<std::string, OptString>("out", Serdes::String(), nullableString());
+  in.pipeInput("a", "x", 1, Headers{{"trace", "t-1"}});
+  in.pipeInput("a", std::nullopt, 2, Headers{{"trace", "t-2"}});
+  auto records = out.readRecordsToList();
+  ASSERT_EQ(records.size(), 2u);
+  ASSERT_NE(records[0].headers.lastHeader("trace"), nullptr);
+  EXPECT_EQ(records[0].headers.lastHeader("trace")->value, OptString("t-1"));
+  ASSERT_NE(records[1].headers.lastHeader("trace"), nullptr);
+  EXPECT_EQ(records[1].headers.lastHeader("trace")->value, OptString("t-2"));
 }
 
 TEST_P(KTableStoreTest, GroupedTableCountReduceAndAggregateGiveTheSameFinalValues) {

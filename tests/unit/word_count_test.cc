@@ -14,7 +14,6 @@
 namespace examples::wordcount {
 namespace {
 
-using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;

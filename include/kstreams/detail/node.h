@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kstreams/detail/bytes_store.h"
+#include "kstreams/detail/window_bytes_store.h"
 #include "kstreams/state.h"
 #include "kstreams/record.h"
 
@@ -61,9 +62,13 @@ class NodeContext {
   /// The top of the named store's stack; throws StreamsException when the store
   /// is not connected to this node's sub-topology.
   virtual KeyValueBytesStore* getStateStore(const std::string& name) = 0;
+  /// The same for a window store.
+  virtual WindowBytesStore* getWindowStore(const std::string& name) = 0;
   /// Makes the store's cache call `listener` for each entry it flushes. Returns
   /// false when the store has no cache (then the caller forwards at once).
   virtual bool setFlushListener(const std::string& store, CacheFlushListener listener) = 0;
+  /// Inside a flush listener: the headers of the record that last wrote the entry.
+  [[nodiscard]] virtual const Headers* flushHeaders() const = 0;
   /// Counts a record dropped by a node (null key, late, ...) and logs why.
   virtual void recordDropped(const std::string& node, const std::string& reason) = 0;
   /// The highest timestamp the task has processed.

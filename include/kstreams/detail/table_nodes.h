@@ -63,6 +63,7 @@ class MaterializingNode : public Node {
     // The stored value carries its own timestamp (the max of its inputs); the
     // cache entry's is only that of the last write.
     m.timestamp = nv && nv->size() >= 8 ? getBigEndian<int64_t>(nv->data()) : ts;
+    m.headers = this->context_->flushHeaders();
     forwardChange(key, decode(nv), decode(ov), m);
   }
   std::optional<V> decode(std::optional<std::string_view> bytes) {

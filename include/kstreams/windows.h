@@ -1,0 +1,109 @@
+// Time windows (tumbling and hopping), windowed keys and their serdes, with
+// Kafka Streams' semantics and byte layouts.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kstreams/errors.h"
+#include "kstreams/serde.h"
+
+namespace kstreams {
+
+/// [start, end) in milliseconds.
+struct Window {
+  int64_t start = 0;
+  int64_t end = 0;
+  bool operator==(const Window&) const = default;
+  auto operator<=>(const Window&) const = default;
+};
+
+/// A key with the window it was aggregated in.
+template <class K>
+struct Windowed {
+  K key{};
+  Window window;
+  bool operator==(const Windowed&) const = default;
+  auto operator<=>(const Windowed&) const = default;
+};
+
+/// Fixed-size windows: tumbling (advance = size) or hopping (advance < size).
+class TimeWindows {
+ public:
+  /// Tumbling windows of `size`; a record later than its window's end is dropped.
+  static TimeWindows ofSizeWithNoGrace(std::chrono::milliseconds size) { return ofSizeAndGrace(size, {}); }
+  /// Tumbling windows of `size` that accept records up to `grace` after their end.
+  static TimeWindows ofSizeAndGrace(std::chrono::milliseconds size, std::chrono::milliseconds grace) {
+    if (size.count() <= 0) throw ConfigException("TimeWindows: the window size must be positive");
+    if (grace.count() < 0) throw ConfigException("TimeWindows: the grace period must not be negative");
+    return TimeWindows(size.count(), size.count(), grace.count());
+  }
+  /// Hopping windows: a new window every `advance` (0 < advance <= size).
+  [[nodiscard]] TimeWindows advanceBy(std::chrono::milliseconds advance) const {
+    if (advance.count() <= 0 || advance.count() > sizeMs_) {
+      throw ConfigException("TimeWindows: advanceBy must be positive and at most the window size (" +
+                            std::to_string(sizeMs_) + " ms), got " + std::to_string(advance.count()) + " ms");
+    }
+    return TimeWindows(sizeMs_, advance.count(), graceMs_);
+  }
+
+  /// The windows a record with this timestamp falls in, by start (Kafka Streams'
+  /// TimeWindows.windowsFor).
+  [[nodiscard]] std::vector<Window> windowsFor(int64_t timestamp) const {
+    std::vector<Window> out;
+    int64_t start = (std::max<int64_t>(0, timestamp - sizeMs_ + advanceMs_) / advanceMs_) * advanceMs_;
+    for (; start <= timestamp; start += advanceMs_) out.push_back(Window{start, start + sizeMs_});
+    return out;
+  }
+
+  [[nodiscard]] int64_t sizeMs() const { return sizeMs_; }
+  [[nodiscard]] int64_t advanceMs() const { return advanceMs_; }
+  [[nodiscard]] int64_t gracePeriodMs() const { return graceMs_; }
+
+ private:
+  TimeWindows(int64_t size, int64_t advance, int64_t grace) : sizeMs_(size), advanceMs_(advance), graceMs_(grace) {}
+  int64_t sizeMs_;
+  int64_t advanceMs_;
+  int64_t graceMs_;
+};
+
+namespace detail {
+
+/// Kafka Streams' TimeWindowedSerializer layout: key bytes, then the 8-byte
+/// big-endian window start. The end is start + window size.
+template <class K>
+class TimeWindowedSerde final : public Serde<Windowed<K>> {
+ public:
+  TimeWindowedSerde(SerdePtr<K> inner, int64_t windowSizeMs) : inner_(std::move(inner)), sizeMs_(windowSizeMs) {}
+  bool serialize(const Windowed<K>& w, std::string& out) const override {
+    inner_->serialize(w.key, out);
+    putBigEndian<int64_t>(w.window.start, out);
+    return true;
+  }
+  void deserialize(const char* data, size_t size, Windowed<K>& out) const override {
+    if (data == nullptr || size < 8) throw SerializationException("TimeWindowedDeserializer: fewer than 8 bytes");
+    inner_->deserialize(data, size - 8, out.key);
+    out.window.start = getBigEndian<int64_t>(data + size - 8);
+    out.window.end = out.window.start + sizeMs_;
+  }
+  [[nodiscard]] std::string name() const override { return "TimeWindowed<" + inner_->name() + ">"; }
+
+ private:
+  SerdePtr<K> inner_;
+  int64_t sizeMs_;
+};
+
+}  // namespace detail
+
+struct WindowedSerdes {
+  /// The serde of Windowed<K> keys that time-windowed aggregations write.
+  template <class K>
+  static SerdePtr<Windowed<K>> timeWindowedSerdeFrom(SerdePtr<K> inner, int64_t windowSizeMs) {
+    return std::make_shared<detail::TimeWindowedSerde<K>>(std::move(inner), windowSizeMs);
+  }
+};
+
+}  // namespace kstreams

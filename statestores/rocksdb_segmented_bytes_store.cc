@@ -1,0 +1,437 @@
+#include "statestores/rocksdb_segmented_bytes_store.h"
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+#include "statestores/store_context.h"
+#include "statestores/store_exception.h"
+
+namespace kstreams::internal {
+
+namespace {
+
+constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+
+int64_t floorDiv(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// splitmix64's finaliser: spreads every input bit over the output.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27U)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31U);
+}
+
+/// Skips the entries of `inner` that `accept` rejects.
+class FilteredIterator : public KeyValueBytesIterator {
+ public:
+  FilteredIterator(std::unique_ptr<KeyValueBytesIterator> inner,
+                   SegmentedBytesStore::Filter accept)
+      : inner_(std::move(inner)), accept_(std::move(accept)) {
+    settle();
+  }
+  [[nodiscard]] bool valid() const override { return inner_->valid(); }
+  void next() override {
+    inner_->next();
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return inner_->key(); }
+  [[nodiscard]] std::string_view value() const override { return inner_->value(); }
+
+ private:
+  void settle() {
+    while (inner_->valid() && !accept_(inner_->key())) inner_->next();
+  }
+
+  std::unique_ptr<KeyValueBytesIterator> inner_;
+  SegmentedBytesStore::Filter accept_;
+};
+
+/// The segments' iterators one after the other.
+class ConcatIterator : public KeyValueBytesIterator {
+ public:
+  explicit ConcatIterator(std::vector<std::unique_ptr<KeyValueBytesIterator>> parts)
+      : parts_(std::move(parts)) {
+    settle();
+  }
+  [[nodiscard]] bool valid() const override { return current_ < parts_.size(); }
+  void next() override {
+    parts_[current_]->next();
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return parts_[current_]->key(); }
+  [[nodiscard]] std::string_view value() const override { return parts_[current_]->value(); }
+
+ private:
+  void settle() {
+    while (current_ < parts_.size() && !parts_[current_]->valid()) ++current_;
+  }
+
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts_;
+  size_t current_ = 0;
+};
+
+/// The segments' iterators (given newest segment first) each read in reverse:
+/// one segment at a time is read into memory.
+class BackwardIterator : public KeyValueBytesIterator {
+ public:
+  explicit BackwardIterator(std::vector<std::unique_ptr<KeyValueBytesIterator>> parts)
+      : parts_(std::move(parts)) {
+    settle();
+  }
+  [[nodiscard]] bool valid() const override { return position_ < buffer_.size(); }
+  void next() override {
+    ++position_;
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return buffer_[position_].first; }
+  [[nodiscard]] std::string_view value() const override { return buffer_[position_].second; }
+
+ private:
+  void settle() {
+    while (position_ >= buffer_.size() && next_ < parts_.size()) {
+      buffer_.clear();
+      position_ = 0;
+      for (auto& it = parts_[next_]; it->valid(); it->next()) {
+        buffer_.emplace_back(std::string(it->key()), std::string(it->value()));
+      }
+      parts_[next_].reset();
+      ++next_;
+      std::reverse(buffer_.begin(), buffer_.end());
+    }
+  }
+
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts_;
+  size_t next_ = 0;
+  std::vector<std::pair<std::string, std::string>> buffer_;
+  size_t position_ = 0;
+};
+
+/// Merges the segments' iterators in the layout's (key, time, extra) order.
+class MergeIterator : public KeyValueBytesIterator {
+ public:
+  MergeIterator(std::vector<std::unique_ptr<KeyValueBytesIterator>> parts, TimeKeyLayout layout)
+      : parts_(std::move(parts)), layout_(layout) {
+    settle();
+  }
+  [[nodiscard]] bool valid() const override { return current_ < parts_.size(); }
+  void next() override {
+    parts_[current_]->next();
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return parts_[current_]->key(); }
+  [[nodiscard]] std::string_view value() const override { return parts_[current_]->value(); }
+
+ private:
+  void settle() {
+    current_ = parts_.size();
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      if (!parts_[i]->valid()) continue;
+      if (current_ == parts_.size() ||
+          layout_.compare(parts_[i]->key(), parts_[current_]->key()) < 0) {
+        current_ = i;
+      }
+    }
+  }
+
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts_;
+  TimeKeyLayout layout_;
+  size_t current_ = 0;
+};
+
+/// The greatest store key of any key at or before `keyTo` (in key order) with a
+/// time at or before `timeTo`: a key that is a proper prefix of keyTo sorts
+/// before it but its store keys may sort after keyTo's.
+std::string upperBound(const TimeKeyLayout& layout, std::string_view keyTo, int64_t timeTo) {
+  const std::string suffix = layout.encode("", timeTo, -1);
+  std::string best = suffix;
+  for (size_t length = 1; length <= keyTo.size(); ++length) {
+    std::string candidate = std::string(keyTo.substr(0, length)) + suffix;
+    if (candidate > best) best = std::move(candidate);
+  }
+  return best;
+}
+
+}  // namespace
+
+RocksDBSegmentedBytesStore::RocksDBSegmentedBytesStore(std::string name, int64_t retentionMs,
+                                                       int64_t segmentIntervalMs,
+                                                       TimeKeyLayout layout)
+    : name_(std::move(name)),
+      retentionMs_(retentionMs),
+      segmentIntervalMs_(segmentIntervalMs),
+      layout_(layout) {
+  if (retentionMs_ < 0) {
+    throw StoreException("segmented store " + name_ + ": retention must not be negative, got " +
+                         std::to_string(retentionMs_));
+  }
+  if (segmentIntervalMs_ <= 0) {
+    throw StoreException("segmented store " + name_ + ": segment interval must be positive, got " +
+                         std::to_string(segmentIntervalMs_));
+  }
+}
+
+RocksDBSegmentedBytesStore::~RocksDBSegmentedBytesStore() {
+  try {
+    close();
+  } catch (const StoreException&) {
+    // Nothing to do in a destructor: the changelog restores what was lost.
+  }
+}
+
+StoreContext& RocksDBSegmentedBytesStore::context() {
+  if (context_ == nullptr) throw StoreException("segmented store " + name_ + " is not open");
+  return *context_;
+}
+
+int64_t RocksDBSegmentedBytesStore::segmentId(int64_t time) const {
+  return floorDiv(time, segmentIntervalMs_);
+}
+
+std::string RocksDBSegmentedBytesStore::segmentName(int64_t segmentId) const {
+  return name_ + "." + std::to_string(segmentId * segmentIntervalMs_);
+}
+
+void RocksDBSegmentedBytesStore::init(StoreContext& context) {
+  if (context_ != nullptr) throw StoreException("segmented store " + name_ + " is already open");
+  namespace fs = std::filesystem;
+  const fs::path directory = fs::path(context.taskDirectory()) / "rocksdb" / name_;
+  std::error_code error;
+  fs::create_directories(directory, error);
+  if (error) {
+    throw StoreException("segmented store " + name_ + ": cannot create " + directory.string() +
+                         ": " + error.message());
+  }
+
+  std::vector<int64_t> existing;
+  const std::string prefix = name_ + ".";
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    const std::string file = it->path().filename().string();
+    if (!file.starts_with(prefix) || !it->is_directory(error)) continue;
+    const std::string_view digits = std::string_view(file).substr(prefix.size());
+    int64_t start = 0;
+    const auto [rest, status] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
+    if (status != std::errc() || rest != digits.data() + digits.size()) continue;
+    if (start < 0 || start % segmentIntervalMs_ != 0) {
+      throw StoreException("segmented store " + name_ + ": segment " + file +
+                           " does not fit the segment interval of " +
+                           std::to_string(segmentIntervalMs_) + " ms");
+    }
+    existing.push_back(start / segmentIntervalMs_);
+  }
+  if (error) {
+    throw StoreException("segmented store " + name_ + ": cannot list " + directory.string() + ": " +
+                         error.message());
+  }
+
+  context_ = &context;
+  directory_ = directory.string();
+  observedStreamTime_ = kNoStreamTime;
+  try {
+    std::sort(existing.begin(), existing.end());
+    for (const int64_t id : existing) getOrCreateSegment(id);
+  } catch (const StoreException&) {
+    segments_.clear();
+    context_ = nullptr;
+    throw;
+  }
+  if (!segments_.empty()) {
+    observedStreamTime_ = segments_.rbegin()->first * segmentIntervalMs_;
+    dropExpiredSegments();
+  }
+}
+
+RocksDBKeyValueStore* RocksDBSegmentedBytesStore::findSegment(int64_t segmentId) {
+  const auto it = segments_.find(segmentId);
+  return it == segments_.end() ? nullptr : it->second.get();
+}
+
+RocksDBKeyValueStore& RocksDBSegmentedBytesStore::getOrCreateSegment(int64_t segmentId) {
+  if (RocksDBKeyValueStore* segment = findSegment(segmentId)) return *segment;
+  auto segment = std::make_unique<RocksDBKeyValueStore>(
+      segmentName(segmentId), (std::filesystem::path("rocksdb") / name_).string());
+  segment->init(context());
+  return *segments_.emplace(segmentId, std::move(segment)).first->second;
+}
+
+void RocksDBSegmentedBytesStore::dropExpiredSegments() {
+  const int64_t minLiveSegment = segmentId(expiryBoundary());
+  while (!segments_.empty() && segments_.begin()->first < minLiveSegment) {
+    std::unique_ptr<RocksDBKeyValueStore> segment = std::move(segments_.begin()->second);
+    segments_.erase(segments_.begin());
+    const std::string path = segment->path();
+    segment->close();
+    segment.reset();
+    RocksDBKeyValueStore::destroy(path);
+  }
+}
+
+bool RocksDBSegmentedBytesStore::observe(int64_t time) {
+  context();
+  if (time > observedStreamTime_) {
+    observedStreamTime_ = time;
+    dropExpiredSegments();
+  }
+  return time > expiryBoundary();
+}
+
+int64_t RocksDBSegmentedBytesStore::liveFrom(int64_t time) const {
+  const int64_t boundary = expiryBoundary();
+  const int64_t firstLive = boundary == kMaxTime ? kMaxTime : boundary + 1;
+  return std::max({time, firstLive, int64_t{0}});
+}
+
+std::vector<RocksDBKeyValueStore*> RocksDBSegmentedBytesStore::segmentsFor(int64_t timeFrom,
+                                                                          int64_t timeTo) {
+  context();
+  std::vector<RocksDBKeyValueStore*> out;
+  const auto end = segments_.upper_bound(segmentId(timeTo));
+  for (auto it = segments_.lower_bound(segmentId(timeFrom)); it != end; ++it) {
+    out.push_back(it->second.get());
+  }
+  return out;
+}
+
+void RocksDBSegmentedBytesStore::put(std::string_view storeKey,
+                                     std::optional<std::string_view> value) {
+  const int64_t id = segmentId(layout_.time(storeKey));
+  if (value) {
+    getOrCreateSegment(id).put(storeKey, value);
+  } else if (RocksDBKeyValueStore* segment = findSegment(id)) {
+    segment->put(storeKey, std::nullopt);
+  }
+}
+
+std::optional<std::string> RocksDBSegmentedBytesStore::get(std::string_view storeKey) {
+  context();
+  const int64_t time = layout_.time(storeKey);
+  if (time <= expiryBoundary()) return std::nullopt;
+  RocksDBKeyValueStore* segment = findSegment(segmentId(time));
+  if (segment == nullptr) return std::nullopt;
+  return segment->get(storeKey);
+}
+
+std::unique_ptr<KeyValueBytesIterator> RocksDBSegmentedBytesStore::fetch(std::string_view key,
+                                                                         int64_t timeFrom,
+                                                                         int64_t timeTo,
+                                                                         bool forward,
+                                                                         const Filter& accept) {
+  const int64_t from = liveFrom(timeFrom);
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts;
+  if (from <= timeTo) {
+    const std::string lower = layout_.encode(key, from, 0);
+    const std::string upper = layout_.encode(key, timeTo, -1);
+    const TimeKeyLayout layout = layout_;
+    Filter sameKey = [layout, key = std::string(key), accept](std::string_view storeKey) {
+      return layout.key(storeKey) == key && (!accept || accept(storeKey));
+    };
+    for (RocksDBKeyValueStore* segment : segmentsFor(from, timeTo)) {
+      parts.push_back(
+          std::make_unique<FilteredIterator>(segment->range(lower, upper), sameKey));
+    }
+  }
+  if (forward) return std::make_unique<ConcatIterator>(std::move(parts));
+  std::reverse(parts.begin(), parts.end());
+  return std::make_unique<BackwardIterator>(std::move(parts));
+}
+
+std::unique_ptr<KeyValueBytesIterator> RocksDBSegmentedBytesStore::fetchRange(
+    std::optional<std::string_view> keyFrom, std::optional<std::string_view> keyTo,
+    int64_t timeFrom, int64_t timeTo) {
+  const int64_t from = liveFrom(timeFrom);
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts;
+  if (from <= timeTo && !(keyFrom && keyTo && *keyFrom > *keyTo)) {
+    std::optional<std::string> lower;
+    std::optional<std::string> upper;
+    if (keyFrom) lower = std::string(*keyFrom) + std::string(layout_.suffixBytes(), '\0');
+    if (keyTo) upper = upperBound(layout_, *keyTo, timeTo);
+    const std::optional<std::string> first =
+        keyFrom ? std::optional<std::string>(*keyFrom) : std::nullopt;
+    const std::optional<std::string> last =
+        keyTo ? std::optional<std::string>(*keyTo) : std::nullopt;
+    const TimeKeyLayout layout = layout_;
+    const Filter inRange = [layout, first, last, from, timeTo](std::string_view storeKey) {
+      const std::string_view key = layout.key(storeKey);
+      const int64_t time = layout.time(storeKey);
+      return (!first || key >= *first) && (!last || key <= *last) && time >= from &&
+             time <= timeTo;
+    };
+    for (RocksDBKeyValueStore* segment : segmentsFor(from, timeTo)) {
+      parts.push_back(std::make_unique<FilteredIterator>(segment->range(lower, upper), inRange));
+    }
+  }
+  return std::make_unique<MergeIterator>(std::move(parts), layout_);
+}
+
+void RocksDBSegmentedBytesStore::flush() {
+  context();
+  for (auto& [id, segment] : segments_) segment->flush();
+}
+
+void RocksDBSegmentedBytesStore::close() {
+  std::vector<std::string> failures;
+  for (auto& [id, segment] : segments_) {
+    try {
+      segment->close();
+    } catch (const StoreException& e) {
+      failures.emplace_back(e.what());
+    }
+  }
+  segments_.clear();
+  context_ = nullptr;
+  observedStreamTime_ = kNoStreamTime;
+  if (!failures.empty()) throw StoreException(failures.front());
+}
+
+void RocksDBSegmentedBytesStore::restoreBatch(const std::vector<RestoreRecord>& records) {
+  context();
+  std::map<int64_t, std::vector<RestoreRecord>> batches;
+  for (const auto& record : records) {
+    const int64_t time = layout_.time(record.key);
+    if (time < 0) {
+      throw StoreException("segmented store " + name_ + ": restored record has negative time " +
+                           std::to_string(time));
+    }
+    const bool live = observe(time);
+    // Batches of segments that observe() just dropped go with them.
+    batches.erase(batches.begin(), batches.lower_bound(segmentId(expiryBoundary())));
+    if (live) batches[segmentId(time)].push_back(record);
+  }
+  for (auto& [id, batch] : batches) {
+    RocksDBKeyValueStore* segment = findSegment(id);
+    if (segment == nullptr) {
+      const bool anyPut = std::any_of(batch.begin(), batch.end(),
+                                      [](const RestoreRecord& r) { return r.value.has_value(); });
+      if (!anyPut) continue;
+      segment = &getOrCreateSegment(id);
+    }
+    segment->restoreBatch(batch);
+  }
+}
+
+uint64_t RocksDBSegmentedBytesStore::persistedVersion() {
+  context();
+  if (segments_.empty()) return 0;
+  uint64_t hash = 0;
+  for (auto& [id, segment] : segments_) {
+    hash = mix(hash ^ mix(static_cast<uint64_t>(id)));
+    hash = mix(hash ^ segment->persistedVersion());
+  }
+  return hash;
+}
+
+std::vector<int64_t> RocksDBSegmentedBytesStore::segmentIds() const {
+  std::vector<int64_t> out;
+  out.reserve(segments_.size());
+  for (const auto& [id, segment] : segments_) out.push_back(id);
+  return out;
+}
+
+}  // namespace kstreams::internal

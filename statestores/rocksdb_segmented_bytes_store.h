@@ -1,0 +1,117 @@
+// Kafka Streams' RocksDBSegmentedBytesStore over KeyValueSegments: one RocksDB
+// database per time segment.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "statestores/rocksdb_key_value_store.h"
+#include "statestores/segmented_bytes_store.h"
+
+namespace kstreams::internal {
+
+/// Time is cut into segments of `segmentIntervalMs`: segment id = time /
+/// segmentIntervalMs. Each segment is a RocksDBKeyValueStore (same tuning: no
+/// write-ahead log, the client's shared cache) in
+/// `<task directory>/rocksdb/<name>/<name>.<segment id * segmentIntervalMs>`,
+/// created by the first write to it. Within a segment the RocksDB key is the
+/// store key, so one key's entries are contiguous and ordered by time.
+///
+/// Retention (Kafka Streams' AbstractSegments): when the observed stream time
+/// advances, every segment whose id is below the id of the expiry boundary
+/// (observed stream time - retention) is closed and its directory deleted.
+/// Reads additionally skip expired times inside the live segments.
+///
+/// Scans over one key read [key+timeFrom, key+timeTo] in each segment the time
+/// range touches and drop the entries of longer keys that share the prefix
+/// (their store keys fall inside that byte range too). Scans over several keys
+/// merge the segments' iterators in (key, time, extra) order; inside one segment
+/// that is RocksDB's byte order, which differs from it only for a key that is a
+/// proper prefix of another whose next byte is not above the timestamp's byte
+/// there (0x00 for today's times): those may interleave, as in Kafka Streams.
+///
+/// When opened, the existing segment directories are opened and the observed
+/// stream time is taken to be the start of the newest segment (a lower bound of
+/// the real one, which is not stored): until a later write, a little less than
+/// one segment interval of windows that had expired may show again.
+///
+/// persistedVersion() is a 64-bit hash of the (segment id, RocksDB sequence
+/// number) pairs of the open segments, 0 when there are none: every write moves
+/// a segment's sequence number, creating or dropping a segment changes the set,
+/// and both survive a flush, close and reopen.
+class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
+ public:
+  /// Kafka Streams' default (Stores.persistentWindowStore/SessionStore):
+  /// max(retention / 2, 60 s).
+  [[nodiscard]] static constexpr int64_t defaultSegmentIntervalMs(int64_t retentionMs) {
+    return std::max<int64_t>(retentionMs / 2, kMinimumDefaultSegmentIntervalMs);
+  }
+  static constexpr int64_t kMinimumDefaultSegmentIntervalMs = 60'000;
+
+  /// Throws StoreException unless retentionMs >= 0 and segmentIntervalMs > 0.
+  RocksDBSegmentedBytesStore(std::string name, int64_t retentionMs, int64_t segmentIntervalMs,
+                             TimeKeyLayout layout);
+  ~RocksDBSegmentedBytesStore() override;
+  RocksDBSegmentedBytesStore(const RocksDBSegmentedBytesStore&) = delete;
+  RocksDBSegmentedBytesStore& operator=(const RocksDBSegmentedBytesStore&) = delete;
+
+  [[nodiscard]] const std::string& name() const override { return name_; }
+  /// Opens the existing segments; throws StoreException (also for a segment
+  /// directory that does not fit the segment interval).
+  void init(StoreContext& context) override;
+  [[nodiscard]] bool persistent() const override { return true; }
+  [[nodiscard]] int64_t retentionMs() const override { return retentionMs_; }
+  [[nodiscard]] const TimeKeyLayout& layout() const override { return layout_; }
+  [[nodiscard]] int64_t segmentIntervalMs() const { return segmentIntervalMs_; }
+
+  [[nodiscard]] int64_t observedStreamTime() const override { return observedStreamTime_; }
+  bool observe(int64_t time) override;
+
+  void put(std::string_view storeKey, std::optional<std::string_view> value) override;
+  [[nodiscard]] std::optional<std::string> get(std::string_view storeKey) override;
+  std::unique_ptr<KeyValueBytesIterator> fetch(std::string_view key, int64_t timeFrom,
+                                               int64_t timeTo, bool forward,
+                                               const Filter& accept) override;
+  std::unique_ptr<KeyValueBytesIterator> fetchRange(std::optional<std::string_view> keyFrom,
+                                                    std::optional<std::string_view> keyTo,
+                                                    int64_t timeFrom, int64_t timeTo) override;
+
+  void flush() override;
+  void close() override;
+  /// One RocksDB write batch per segment.
+  void restoreBatch(const std::vector<RestoreRecord>& records) override;
+  [[nodiscard]] uint64_t persistedVersion() override;
+
+  /// `<task directory>/rocksdb/<name>`; empty before init().
+  [[nodiscard]] const std::string& directory() const { return directory_; }
+  /// The open segments' ids, ascending.
+  [[nodiscard]] std::vector<int64_t> segmentIds() const;
+  [[nodiscard]] int64_t segmentId(int64_t time) const;
+
+ private:
+  StoreContext& context();
+  [[nodiscard]] std::string segmentName(int64_t segmentId) const;
+  RocksDBKeyValueStore& getOrCreateSegment(int64_t segmentId);
+  RocksDBKeyValueStore* findSegment(int64_t segmentId);
+  /// Closes and deletes the segments whose ids are below that of the boundary.
+  void dropExpiredSegments();
+  /// The first live time at or after `time`.
+  [[nodiscard]] int64_t liveFrom(int64_t time) const;
+  /// The open segments with ids in [segmentId(timeFrom), segmentId(timeTo)], ascending.
+  std::vector<RocksDBKeyValueStore*> segmentsFor(int64_t timeFrom, int64_t timeTo);
+
+  std::string name_;
+  int64_t retentionMs_;
+  int64_t segmentIntervalMs_;
+  TimeKeyLayout layout_;
+  StoreContext* context_ = nullptr;
+  std::string directory_;
+  int64_t observedStreamTime_ = kNoStreamTime;
+  std::map<int64_t, std::unique_ptr<RocksDBKeyValueStore>> segments_;
+};
+
+}  // namespace kstreams::internal
