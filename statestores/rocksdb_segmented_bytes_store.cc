@@ -217,8 +217,9 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
     if (!file.starts_with(prefix) || !it->is_directory(error)) continue;
     const std::string_view digits = std::string_view(file).substr(prefix.size());
     int64_t start = 0;
-    const auto [rest, status] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
-    if (status != std::errc() || rest != digits.data() + digits.size()) continue;
+    const char* const digitsEnd = digits.data() + digits.size();
+    const auto [rest, status] = std::from_chars(digits.data(), digitsEnd, start);
+    if (status != std::errc() || rest != digitsEnd) continue;
     if (start < 0 || start % segmentIntervalMs_ != 0) {
       throw StoreException("segmented store " + name_ + ": segment " + file +
                            " does not fit the segment interval of " +

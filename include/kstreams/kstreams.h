@@ -12,6 +12,7 @@
 #include "kstreams/record.h"
 #include "kstreams/serde.h"
 #include "kstreams/streams_builder.h"
+#include "kstreams/suppressed.h"
 #include "kstreams/timestamp_extractor.h"
 #include "kstreams/topology.h"
 #include "kstreams/windows.h"

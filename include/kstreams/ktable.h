@@ -8,7 +8,9 @@
 #include <utility>
 
 #include "kstreams/detail/table_nodes.h"
+#include "kstreams/detail/suppress_node.h"
 #include "kstreams/detail/window_nodes.h"
+#include "kstreams/suppressed.h"
 #include "kstreams/windows.h"
 #include "kstreams/kstream.h"
 #include "kstreams/options.h"
@@ -89,7 +91,8 @@ class KTable {
     } else {
       vs = DefaultSerde<VR>::get();
     }
-    return KTable<K, VR>(builder_, name, "", keySerde_, vs);
+    KTable<K, VR> out(builder_, name, "", keySerde_, vs);
+    return windowGraceMs_ ? out.withWindowGrace(*windowGraceMs_) : out;
   }
 
   /// The table's changes as a stream; a deleted row becomes a record with a null value.
@@ -116,6 +119,44 @@ class KTable {
     return KGroupedTable<KR, VR>(builder_, name, ks, vs, grouped.name);
   }
 
+  /// Holds updates back: the final result per window (untilWindowCloses, on a
+  /// windowed table) or the latest per key after a time limit (untilTimeLimit).
+  KTable suppress(const Suppressed& suppressed) const {
+    auto name = builder_->nameOr(suppressed.name, "KTABLE-SUPPRESS-");
+    const std::string store = name + "-store";
+    if (suppressed.mode == Suppressed::Mode::UNTIL_WINDOW_CLOSES) {
+      if (!windowGraceMs_) {
+        builder_->recordError("suppress(" + name + "): untilWindowCloses needs a windowed table (windowedBy(...) "
+                              "then an aggregation); use untilTimeLimit for other tables");
+      }
+      if (suppressed.buffer.whenFull == BufferConfig::WhenFull::EMIT_EARLY) {
+        builder_->recordError("suppress(" + name + "): untilWindowCloses must not emit early; use "
+                              "BufferConfig::...shutDownWhenFull() or unbounded()");
+      }
+    }
+    detail::checkSerdes<K, V>(*builder_, keySerde_, valueSerde_, name, store + " (suppression buffer)",
+                              "serdes on the upstream aggregation (Materialized::with)");
+    const int64_t grace = windowGraceMs_.value_or(0);
+    auto ks = keySerde_;
+    auto vs = valueSerde_;
+    builder_->addProcessor(name, {node_}, [=] {
+      return std::make_unique<detail::SuppressNode<K, V>>(name, store, suppressed, grace, ks, vs);
+    });
+    StoreSpec spec = detail::storeSpec(store, StoreType::IN_MEMORY, true, {}, false);
+    spec.timestamped = false;
+    builder_->addStateStore(spec, {name});
+    KTable out(builder_, name, "", keySerde_, valueSerde_);
+    out.windowGraceMs_ = windowGraceMs_;
+    return out;
+  }
+
+  /// For windowed tables: the grace period of their windows.
+  KTable withWindowGrace(int64_t graceMs) const {
+    KTable t = *this;
+    t.windowGraceMs_ = graceMs;
+    return t;
+  }
+
   [[nodiscard]] const std::string& nodeName() const { return node_; }
   /// The store holding this table, or empty when it is computed on the fly.
   [[nodiscard]] const std::string& queryableStoreName() const { return storeName_; }
@@ -129,7 +170,9 @@ class KTable {
     builder_->addProcessor(name, {node_}, [name, predicate, negate] {
       return std::make_unique<detail::TableFilterNode<K, V, P>>(name, predicate, negate);
     });
-    return KTable(builder_, name, "", keySerde_, valueSerde_);
+    KTable out(builder_, name, "", keySerde_, valueSerde_);
+    out.windowGraceMs_ = windowGraceMs_;
+    return out;
   }
 
   std::shared_ptr<detail::GraphBuilder> builder_;
@@ -137,6 +180,7 @@ class KTable {
   std::string storeName_;
   SerdePtr<K> keySerde_;
   SerdePtr<V> valueSerde_;
+  std::optional<int64_t> windowGraceMs_;
 };
 
 /// A grouped stream cut into time windows, ready to aggregate per key and window.
@@ -199,7 +243,7 @@ class TimeWindowedKStream {
     builder->addStateStore(spec, {name});
     SerdePtr<Windowed<K>> windowedSerde;
     if (ks) windowedSerde = WindowedSerdes::timeWindowedSerdeFrom<K>(ks, windows_.sizeMs());
-    return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs);
+    return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
   }
 
   KStream<K, V> input_;

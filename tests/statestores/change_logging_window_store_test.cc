@@ -170,9 +170,9 @@ TEST(ChangeLoggingWindowStoreOverRealStoreTest, LogsDuplicateSeqnumsThatRestoreT
   store.put("k", "second", 10);
   store.put("k", std::nullopt, 10);  // a no-op with duplicates: not logged
   EXPECT_THAT(context.logged,
-              ElementsAre(LoggedChange{"joins", WindowKeyCodec::toStoreKey("k", 10, 1), "first", 10},
-                          LoggedChange{"joins", WindowKeyCodec::toStoreKey("k", 10, 2), "second",
-                                       11}));
+              ElementsAre(
+                  LoggedChange{"joins", WindowKeyCodec::toStoreKey("k", 10, 1), "first", 10},
+                  LoggedChange{"joins", WindowKeyCodec::toStoreKey("k", 10, 2), "second", 11}));
 
   std::vector<RestoreRecord> changelog;
   for (const auto& change : context.logged) changelog.push_back({change.key, change.value});

@@ -172,3 +172,76 @@ TEST(WindowedAggregationTest, WindowStoreWritesItsChangelog) {
 
 }  // namespace
 }  // namespace kstreams
+
+namespace kstreams {
+namespace {
+
+Topology suppressedCount(int64_t graceMs, BufferConfig buffer) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(1000), std::chrono::milliseconds(graceMs)))
+      .count(Materialized::as("counts"))
+      .suppress(Suppressed::untilWindowCloses(buffer))
+      .toStream()
+      .to("out", Produced::with(WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000),
+                                Serdes::Int64()));
+  return builder.build();
+}
+
+TEST(SuppressTest, UntilWindowClosesEmitsExactlyOneFinalResultPerWindow) {
+  TopologyTestDriver driver(suppressedCount(500, BufferConfig::unbounded()));
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<Windowed<std::string>, int64_t>(
+      "out", WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000), Serdes::Int64());
+  in.pipeInput("a", "x", 100);
+  in.pipeInput("a", "x", 200);
+  in.pipeInput("b", "x", 300);
+  in.pipeInput("a", "x", 1400);  // stream time 1400 < 1000 + 500: nothing final yet
+  EXPECT_TRUE(out.isEmpty());
+  in.pipeInput("a", "x", 900);   // late but within grace: counted into [0,1000)
+  in.pipeInput("c", "x", 1500);  // stream time reaches 1500: [0,1000) closes
+  EXPECT_THAT(read(out), ElementsAre(Out{"a", 0, 3}, Out{"b", 0, 1}));
+  in.pipeInput("c", "x", 2600);  // [1000,2000) closes at 2500
+  EXPECT_THAT(read(out), ElementsAre(Out{"a", 1000, 1}, Out{"c", 1000, 1}));
+}
+
+TEST(SuppressTest, AFullBufferThatMustNotEmitEarlyStopsProcessingWithAMessage) {
+  TopologyTestDriver driver(suppressedCount(0, BufferConfig::maxRecordsOf(1).shutDownWhenFull()));
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  in.pipeInput("a", "x", 100);
+  try {
+    in.pipeInput("b", "x", 200);
+    FAIL() << "expected the full buffer to stop processing";
+  } catch (const StreamsException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("suppression buffer"));
+  }
+}
+
+TEST(SuppressTest, UntilWindowClosesOnATableThatIsNotWindowedFailsTheBuild) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in").groupByKey().count().suppress(
+      Suppressed::untilWindowCloses(BufferConfig::unbounded()));
+  EXPECT_THROW(builder.build(), TopologyException);
+}
+
+TEST(SuppressTest, UntilTimeLimitEmitsTheLatestValuePerKeyAfterTheLimit) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .count()
+      .suppress(Suppressed::untilTimeLimit(std::chrono::milliseconds(100), BufferConfig::unbounded()))
+      .toStream()
+      .to("out", Produced::with(Serdes::String(), Serdes::Int64()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<std::string, int64_t>("out");
+  in.pipeInput("a", "x", 0);
+  in.pipeInput("a", "x", 50);
+  EXPECT_TRUE(out.isEmpty());
+  in.pipeInput("b", "x", 100);  // a's limit (0 + 100) reached
+  EXPECT_THAT(out.readKeyValuesToList(), ElementsAre(KeyValue<std::string, int64_t>{"a", 2}));
+}
+
+}  // namespace
+}  // namespace kstreams
