@@ -10,6 +10,9 @@
 #include "statestores/rocksdb_window_store.h"
 #include "statestores/in_memory_window_store.h"
 #include "statestores/change_logging_window_store.h"
+#include "statestores/change_logging_session_store.h"
+#include "statestores/in_memory_session_store.h"
+#include "statestores/rocksdb_session_store.h"
 #include "statestores/store_exception.h"
 
 namespace kstreams::internal {
@@ -42,21 +45,39 @@ ProcessorStateManager::~ProcessorStateManager() {
 void ProcessorStateManager::closeStack(Store& s) {
   if (s.top) s.top->close();
   if (s.windowTop) s.windowTop->close();
+  if (s.sessionTop) s.sessionTop->close();
   s.top.reset();
   s.windowTop.reset();
+  s.sessionTop.reset();
   s.cache = nullptr;
 }
 
 uint64_t ProcessorStateManager::versionOf(Store& s) {
-  return s.top ? s.top->persistedVersion() : s.windowTop ? s.windowTop->persistedVersion() : 0;
+  if (s.top) return s.top->persistedVersion();
+  if (s.windowTop) return s.windowTop->persistedVersion();
+  if (s.sessionTop) return s.sessionTop->persistedVersion();
+  return 0;
 }
 
 void ProcessorStateManager::flushStack(Store& s) {
   if (s.top) s.top->flush();
   if (s.windowTop) s.windowTop->flush();
+  if (s.sessionTop) s.sessionTop->flush();
 }
 
 void ProcessorStateManager::open(Store& s) {
+  if (s.spec.kind == StoreSpec::Kind::SESSION) {
+    std::unique_ptr<SessionBytesStore> session;
+    if (s.spec.type == StoreType::ROCKS_DB) {
+      session = std::make_unique<RocksDBSessionStore>(s.spec.name, s.spec.retentionMs, s.spec.segmentIntervalMs);
+    } else {
+      session = std::make_unique<InMemorySessionStore>(s.spec.name, s.spec.retentionMs);
+    }
+    if (!s.changelogTopic.empty()) session = std::make_unique<ChangeLoggingSessionStore>(std::move(session));
+    session->init(*this);
+    s.sessionTop = std::move(session);
+    return;
+  }
   if (s.spec.kind == StoreSpec::Kind::WINDOW) {
     std::unique_ptr<WindowBytesStore> window;
     if (s.spec.type == StoreType::ROCKS_DB) {
@@ -168,6 +189,14 @@ KeyValueBytesStore* ProcessorStateManager::store(const std::string& name) {
   return it->second.top.get();
 }
 
+SessionBytesStore* ProcessorStateManager::sessionStore(const std::string& name) {
+  auto it = stores_.find(name);
+  if (it == stores_.end() || !it->second.sessionTop) {
+    throw StreamsException("task " + taskId_ + " has no open session store " + name);
+  }
+  return it->second.sessionTop.get();
+}
+
 WindowBytesStore* ProcessorStateManager::windowStore(const std::string& name) {
   auto it = stores_.find(name);
   if (it == stores_.end() || !it->second.windowTop) {
@@ -215,8 +244,10 @@ void ProcessorStateManager::restore(Changelog& changelog, const std::vector<Chan
     }
     if (s.top) {
       s.top->restoreBatch(restoreBuffer_);
-    } else {
+    } else if (s.windowTop) {
       s.windowTop->restoreBatch(restoreBuffer_);
+    } else if (s.sessionTop) {
+      s.sessionTop->restoreBatch(restoreBuffer_);
     }
   }
   changelog.restoredRecords += static_cast<int64_t>(records.size());

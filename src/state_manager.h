@@ -54,6 +54,7 @@ class ProcessorStateManager final : public StoreContext {
   bool initialize();
   [[nodiscard]] KeyValueBytesStore* store(const std::string& name);
   [[nodiscard]] WindowBytesStore* windowStore(const std::string& name);
+  [[nodiscard]] SessionBytesStore* sessionStore(const std::string& name);
   bool setFlushListener(const std::string& name, detail::CacheFlushListener listener);
   [[nodiscard]] std::vector<Changelog>& changelogs() { return changelogs_; }
   /// Wipes a store whose changelog cannot serve its checkpoint (the checkpoint is
@@ -91,6 +92,7 @@ class ProcessorStateManager final : public StoreContext {
     StoreSpec spec;
     std::unique_ptr<KeyValueBytesStore> top;        // KEY_VALUE stores
     std::unique_ptr<WindowBytesStore> windowTop;    // WINDOW stores
+    std::unique_ptr<SessionBytesStore> sessionTop;  // SESSION stores
     CachingKeyValueStore* cache = nullptr;
     std::string changelogTopic;  // empty: not logged
     int64_t ackedOffset = -1;    // highest acknowledged changelog offset (set by the producer)
@@ -99,7 +101,7 @@ class ProcessorStateManager final : public StoreContext {
 
   void open(Store& s);
   void wipe(Store& s);
-  static bool isOpen(const Store& s) { return s.top || s.windowTop; }
+  static bool isOpen(const Store& s) { return s.top || s.windowTop || s.sessionTop; }
   static void closeStack(Store& s);
   static uint64_t versionOf(Store& s);
   static void flushStack(Store& s);

@@ -72,6 +72,11 @@ KeyValueBytesStore* StreamTask::getStateStore(const std::string& name) {
 
 const Headers* StreamTask::flushHeaders() const { return state_ ? state_->currentHeaders() : nullptr; }
 
+SessionBytesStore* StreamTask::getSessionStore(const std::string& name) {
+  if (!state_) throw StreamsException("task " + id_.toString() + " has no state store " + name);
+  return state_->sessionStore(name);
+}
+
 WindowBytesStore* StreamTask::getWindowStore(const std::string& name) {
   if (!state_) throw StreamsException("task " + id_.toString() + " has no state store " + name);
   return state_->windowStore(name);

@@ -252,6 +252,84 @@ class TimeWindowedKStream {
   SerdePtr<V> valueSerde_;
 };
 
+/// A grouped stream cut into sessions, ready to aggregate per key and session.
+template <class K, class V>
+class SessionWindowedKStream {
+ public:
+  SessionWindowedKStream(KStream<K, V> input, SessionWindows windows, SerdePtr<K> keySerde, SerdePtr<V> valueSerde)
+      : input_(std::move(input)), windows_(windows), keySerde_(std::move(keySerde)), valueSerde_(std::move(valueSerde)) {}
+
+  KTable<Windowed<K>, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<int64_t>(
+        materialized, Serdes::Int64(), named,
+        [](const K&, const std::optional<int64_t>& agg, int64_t s) { return (agg ? *agg : 0) + s; },
+        [](const K&, const V&, const std::optional<int64_t>& agg) { return (agg ? *agg : 0) + 1; });
+  }
+  template <class R>
+  KTable<Windowed<K>, V> reduce(R reducer, MaterializedWith<K, V> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<V>(
+        materialized, valueSerde_, named,
+        [reducer](const K&, const std::optional<V>& agg, const V& s) mutable { return agg ? reducer(*agg, s) : s; },
+        [reducer](const K&, const V& v, const std::optional<V>& agg) mutable { return agg ? reducer(*agg, v) : v; });
+  }
+  /// aggregator(key, value, aggregate) and sessionMerger(key, aggregate1, aggregate2)
+  /// for sessions that a record joins, from initializer().
+  template <class I, class A, class M>
+  auto aggregate(I initializer, A aggregator, M sessionMerger,
+                 MaterializedWith<K, std::decay_t<std::invoke_result_t<I&>>> materialized = {},
+                 const Named& named = {}) const {
+    using VR = std::decay_t<std::invoke_result_t<I&>>;
+    return aggregateWith<VR>(
+        materialized, DefaultSerde<VR>::get(), named,
+        [initializer, sessionMerger](const K& k, const std::optional<VR>& agg, const VR& s) mutable {
+          return sessionMerger(k, agg ? *agg : initializer(), s);
+        },
+        [initializer, aggregator](const K& k, const V& v, const std::optional<VR>& agg) mutable {
+          return aggregator(k, v, agg ? *agg : initializer());
+        });
+  }
+
+ private:
+  template <class VR, class Fold, class Add>
+  KTable<Windowed<K>, VR> aggregateWith(const MaterializedWith<K, VR>& m, SerdePtr<VR> defaultValueSerde,
+                                        const Named& named, Fold fold, Add add) const {
+    const auto& builder = input_.builder();
+    const std::string store =
+        m.storeName.empty() ? builder->newStoreName("KSTREAM-AGGREGATE-STATE-STORE-") : m.storeName;
+    auto ks = m.keySerde ? m.keySerde : keySerde_;
+    auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
+    const int64_t minimum = windows_.inactivityGapMs() + windows_.gracePeriodMs();
+    const int64_t retention = m.retentionMs < 0 ? minimum : m.retentionMs;
+    if (retention < minimum) {
+      builder->recordError("store " + store + ": retention " + std::to_string(retention) +
+                           " ms is shorter than inactivity gap + grace (" + std::to_string(minimum) +
+                           " ms): give Materialized::withRetention at least that");
+    }
+    auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
+    detail::checkSerdes<K, VR>(*builder, ks, vs, name, store + " (session store)",
+                               "Materialized::with(keySerde, valueSerde)");
+    auto windows = windows_;
+    builder->addProcessor(name, {input_.nodeName()}, [=] {
+      return std::make_unique<detail::SessionAggregateNode<K, V, VR, Fold, Add>>(name, store, windows, ks, vs, fold,
+                                                                                 add);
+    });
+    StoreSpec spec = detail::storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
+    spec.kind = StoreSpec::Kind::SESSION;
+    spec.timestamped = false;
+    spec.retentionMs = retention;
+    spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
+    builder->addStateStore(spec, {name});
+    SerdePtr<Windowed<K>> windowedSerde;
+    if (ks) windowedSerde = WindowedSerdes::sessionWindowedSerdeFrom<K>(ks);
+    return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
+  }
+
+  KStream<K, V> input_;
+  SessionWindows windows_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+};
+
 /// A stream grouped by key, ready to aggregate.
 template <class K, class V>
 class KGroupedStream {
@@ -266,18 +344,12 @@ class KGroupedStream {
 
   /// Cuts the grouped stream into time windows (repartitioning first if needed).
   TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const {
-    KStream<K, V> input = stream_;
-    if (repartitionRequired_) {
-      if (!repartitionName_.empty() && *repartitioned_) {
-        input = **repartitioned_;
-      } else {
-        input = stream_.repartition(
-            Repartitioned::with(keySerde_, valueSerde_)
-                .withName(repartitionName_.empty() ? stream_.builder()->newName("KSTREAM-WINDOWED-") : repartitionName_));
-        if (!repartitionName_.empty()) *repartitioned_ = input;
-      }
-    }
-    return TimeWindowedKStream<K, V>(input, windows, keySerde_, valueSerde_);
+    return TimeWindowedKStream<K, V>(groupedInput(), windows, keySerde_, valueSerde_);
+  }
+
+  /// Cuts the grouped stream into sessions (repartitioning first if needed).
+  SessionWindowedKStream<K, V> windowedBy(const SessionWindows& windows) const {
+    return SessionWindowedKStream<K, V>(groupedInput(), windows, keySerde_, valueSerde_);
   }
 
   /// Records per key, as an Int64 table.
@@ -317,17 +389,7 @@ class KGroupedStream {
                               F fn) const {
     const auto& builder = stream_.builder();
     const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
-    KStream<K, V> input = stream_;
-    if (repartitionRequired_) {
-      if (!repartitionName_.empty() && *repartitioned_) {
-        // Aggregations of one named grouping share its repartition topic (as in Kafka Streams).
-        input = **repartitioned_;
-      } else {
-        input = stream_.repartition(Repartitioned::with(keySerde_, valueSerde_)
-                                        .withName(repartitionName_.empty() ? store : repartitionName_));
-        if (!repartitionName_.empty()) *repartitioned_ = input;
-      }
-    }
+    KStream<K, V> input = groupedInput(store);
     auto ks = m.keySerde ? m.keySerde : keySerde_;
     auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
     return detail::addAggregation<K, VR>(builder, input.nodeName(), processorPrefix, store, m, ks, vs, named,
@@ -335,6 +397,20 @@ class KGroupedStream {
                                            return std::make_unique<detail::StreamAggregateNode<K, V, VR, F>>(
                                                name, store, ks, vs, fn);
                                          });
+  }
+
+  /// The stream to aggregate: repartitioned first when the key was changed
+  /// upstream. Aggregations of one named grouping share its repartition topic (as
+  /// in Kafka Streams); an unnamed one is named after `store`.
+  KStream<K, V> groupedInput(const std::string& store = "") const {
+    if (!repartitionRequired_) return stream_;
+    if (!repartitionName_.empty() && *repartitioned_) return **repartitioned_;
+    const std::string name = !repartitionName_.empty() ? repartitionName_
+                             : !store.empty()           ? store
+                                                        : stream_.builder()->newName("KSTREAM-AGGREGATE-");
+    KStream<K, V> input = stream_.repartition(Repartitioned::with(keySerde_, valueSerde_).withName(name));
+    if (!repartitionName_.empty()) *repartitioned_ = input;
+    return input;
   }
 
   KStream<K, V> stream_;

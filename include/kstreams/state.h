@@ -186,7 +186,7 @@ enum class StoreType { ROCKS_DB, IN_MEMORY };
 
 /// How a store is built: kind, logging, caching (the runtime builds the stack).
 struct StoreSpec {
-  enum class Kind { KEY_VALUE, WINDOW };
+  enum class Kind { KEY_VALUE, WINDOW, SESSION };
   std::string name;
   Kind kind = Kind::KEY_VALUE;
   StoreType type = StoreType::ROCKS_DB;

@@ -70,7 +70,50 @@ class TimeWindows {
   int64_t graceMs_;
 };
 
+/// Session windows: a key's records closer than the inactivity gap form one
+/// session; sessions merge when a record bridges them.
+class SessionWindows {
+ public:
+  static SessionWindows ofInactivityGapWithNoGrace(std::chrono::milliseconds gap) { return ofInactivityGapAndGrace(gap, {}); }
+  static SessionWindows ofInactivityGapAndGrace(std::chrono::milliseconds gap, std::chrono::milliseconds grace) {
+    if (gap.count() <= 0) throw ConfigException("SessionWindows: the inactivity gap must be positive");
+    if (grace.count() < 0) throw ConfigException("SessionWindows: the grace period must not be negative");
+    return SessionWindows(gap.count(), grace.count());
+  }
+  [[nodiscard]] int64_t inactivityGapMs() const { return gapMs_; }
+  [[nodiscard]] int64_t gracePeriodMs() const { return graceMs_; }
+
+ private:
+  SessionWindows(int64_t gap, int64_t grace) : gapMs_(gap), graceMs_(grace) {}
+  int64_t gapMs_;
+  int64_t graceMs_;
+};
+
 namespace detail {
+
+/// Kafka Streams' SessionWindowedSerializer layout: key bytes, 8-byte big-endian
+/// session end, 8-byte big-endian session start (both inclusive).
+template <class K>
+class SessionWindowedSerde final : public Serde<Windowed<K>> {
+ public:
+  explicit SessionWindowedSerde(SerdePtr<K> inner) : inner_(std::move(inner)) {}
+  bool serialize(const Windowed<K>& w, std::string& out) const override {
+    inner_->serialize(w.key, out);
+    putBigEndian<int64_t>(w.window.end, out);
+    putBigEndian<int64_t>(w.window.start, out);
+    return true;
+  }
+  void deserialize(const char* data, size_t size, Windowed<K>& out) const override {
+    if (data == nullptr || size < 16) throw SerializationException("SessionWindowedDeserializer: fewer than 16 bytes");
+    inner_->deserialize(data, size - 16, out.key);
+    out.window.end = getBigEndian<int64_t>(data + size - 16);
+    out.window.start = getBigEndian<int64_t>(data + size - 8);
+  }
+  [[nodiscard]] std::string name() const override { return "SessionWindowed<" + inner_->name() + ">"; }
+
+ private:
+  SerdePtr<K> inner_;
+};
 
 /// Kafka Streams' TimeWindowedSerializer layout: key bytes, then the 8-byte
 /// big-endian window start. The end is start + window size.
@@ -103,6 +146,11 @@ struct WindowedSerdes {
   template <class K>
   static SerdePtr<Windowed<K>> timeWindowedSerdeFrom(SerdePtr<K> inner, int64_t windowSizeMs) {
     return std::make_shared<detail::TimeWindowedSerde<K>>(std::move(inner), windowSizeMs);
+  }
+  /// The serde of Windowed<K> keys that session-windowed aggregations write.
+  template <class K>
+  static SerdePtr<Windowed<K>> sessionWindowedSerdeFrom(SerdePtr<K> inner) {
+    return std::make_shared<detail::SessionWindowedSerde<K>>(std::move(inner));
   }
 };
 

@@ -245,3 +245,102 @@ TEST(SuppressTest, UntilTimeLimitEmitsTheLatestValuePerKeyAfterTheLimit) {
 
 }  // namespace
 }  // namespace kstreams
+
+namespace kstreams {
+namespace {
+
+struct SessionOut {
+  std::string key;
+  int64_t start;
+  int64_t end;
+  std::optional<int64_t> count;
+  bool operator==(const SessionOut&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const SessionOut& o) {
+  return os << o.key << "[" << o.start << "," << o.end << "]=" << (o.count ? std::to_string(*o.count) : "null");
+}
+
+class SessionCountTest : public ::testing::TestWithParam<StoreType> {
+ protected:
+  std::vector<SessionOut> run(const std::vector<std::pair<std::string, int64_t>>& input, int64_t gapMs, int64_t graceMs) {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .groupByKey()
+        .windowedBy(SessionWindows::ofInactivityGapAndGrace(std::chrono::milliseconds(gapMs),
+                                                            std::chrono::milliseconds(graceMs)))
+        .count(MaterializedWith<std::string, int64_t>(Materialized::as("sessions")).withStoreType(GetParam()))
+        .toStream()
+        .to("out", Produced::with(WindowedSerdes::sessionWindowedSerdeFrom<std::string>(Serdes::String()),
+                                  Serdes::Int64()));
+    TopologyTestDriver driver(builder.build());
+    auto in = driver.createInputTopic<std::string, std::string>("in");
+    auto out = driver.createOutputTopic<Windowed<std::string>, std::optional<int64_t>>(
+        "out", WindowedSerdes::sessionWindowedSerdeFrom<std::string>(Serdes::String()),
+        Serdes::Nullable(Serdes::Int64()));
+    for (const auto& [key, ts] : input) in.pipeInput(key, "x", ts);
+    std::vector<SessionOut> result;
+    for (const auto& r : out.readRecordsToList()) {
+      result.push_back(SessionOut{r.key.key, r.key.window.start, r.key.window.end, r.value});
+    }
+    dropped_ = driver.metrics().at("dropped-records-total");
+    return result;
+  }
+  double dropped_ = 0;
+};
+
+TEST_P(SessionCountTest, RecordsWithinTheGapShareASessionAndOthersStartNewOnes) {
+  EXPECT_THAT(run({{"a", 0}, {"a", 50}, {"a", 300}, {"b", 20}}, 100, 1000),
+              ElementsAre(SessionOut{"a", 0, 0, 1}, SessionOut{"a", 0, 0, std::nullopt}, SessionOut{"a", 0, 50, 2},
+                          SessionOut{"a", 300, 300, 1}, SessionOut{"b", 20, 20, 1}));
+}
+
+TEST_P(SessionCountTest, ARecordBetweenTwoSessionsMergesThem) {
+  auto out = run({{"a", 0}, {"a", 200}, {"a", 100}}, 100, 1000);
+  EXPECT_THAT(out, ElementsAre(SessionOut{"a", 0, 0, 1}, SessionOut{"a", 200, 200, 1}, SessionOut{"a", 0, 0, std::nullopt},
+                               SessionOut{"a", 200, 200, std::nullopt}, SessionOut{"a", 0, 200, 3}));
+}
+
+TEST_P(SessionCountTest, ARecordForASessionClosedBeyondGraceIsDropped) {
+  auto out = run({{"a", 0}, {"b", 1000}, {"a", 10}}, 100, 50);  // stream time 1000: a's session closed at 50
+  EXPECT_THAT(out, ElementsAre(SessionOut{"a", 0, 0, 1}, SessionOut{"b", 1000, 1000, 1}));
+  EXPECT_EQ(dropped_, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(StoreTypes, SessionCountTest, ::testing::Values(StoreType::ROCKS_DB, StoreType::IN_MEMORY),
+                         [](const auto& info) { return info.param == StoreType::ROCKS_DB ? "RocksDB" : "InMemory"; });
+
+TEST(SessionWindowedSerdeTest, KeyThenBigEndianEndThenStart) {
+  auto serde = WindowedSerdes::sessionWindowedSerdeFrom<std::string>(Serdes::String());
+  auto bytes = serde->serialize(Windowed<std::string>{"k", Window{1, 2}});
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_EQ(*bytes, std::string("k\0\0\0\0\0\0\0\x02\0\0\0\0\0\0\0\x01", 17));
+  EXPECT_EQ(serde->deserialize(std::string_view(*bytes)).window, (Window{1, 2}));
+}
+
+TEST(SessionAggregateTest, AggregateMergesSessionsWithTheMerger) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(SessionWindows::ofInactivityGapAndGrace(std::chrono::milliseconds(100), std::chrono::milliseconds(500)))
+      .aggregate([] { return std::string(); },
+                 [](const std::string&, const std::string& v, const std::string& agg) { return agg + v; },
+                 [](const std::string&, const std::string& a, const std::string& b) { return a + "+" + b; },
+                 Materialized::as("s"))
+      .toStream()
+      .filter([](const Windowed<std::string>&, const std::string& v) { return !v.empty(); })
+      .to("out", Produced::with(WindowedSerdes::sessionWindowedSerdeFrom<std::string>(Serdes::String()),
+                                Serdes::String()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<Windowed<std::string>, std::string>(
+      "out", WindowedSerdes::sessionWindowedSerdeFrom<std::string>(Serdes::String()), Serdes::String());
+  in.pipeInput("k", "x", 0);
+  in.pipeInput("k", "y", 200);
+  in.pipeInput("k", "z", 100);
+  auto values = out.readValuesToList();
+  ASSERT_FALSE(values.empty());
+  EXPECT_EQ(values.back(), "+x+yz");
+}
+
+}  // namespace
+}  // namespace kstreams

@@ -64,6 +64,7 @@ class NodeContext {
   virtual KeyValueBytesStore* getStateStore(const std::string& name) = 0;
   /// The same for a window store.
   virtual WindowBytesStore* getWindowStore(const std::string& name) = 0;
+  virtual SessionBytesStore* getSessionStore(const std::string& name) = 0;
   /// Makes the store's cache call `listener` for each entry it flushes. Returns
   /// false when the store has no cache (then the caller forwards at once).
   virtual bool setFlushListener(const std::string& store, CacheFlushListener listener) = 0;
