@@ -52,6 +52,31 @@ KTable<K, VR> addAggregation(const std::shared_ptr<GraphBuilder>& builder, const
   return KTable<K, VR>(builder, name, store, keySerde, valueSerde);
 }
 
+/// Adds a windowed aggregation below `parent` with its window or session store;
+/// returns the processor's name. `minimumRetention` is window size (or gap) + grace.
+template <class K, class VR, class M, class Factory>
+std::string addWindowedAggregation(const std::shared_ptr<GraphBuilder>& builder, const std::string& parent,
+                                   const std::string& store, const M& m, StoreSpec::Kind kind,
+                                   int64_t minimumRetention, const std::string& what, const SerdePtr<K>& ks,
+                                   const SerdePtr<VR>& vs, const Named& named, Factory factory) {
+  const int64_t retention = m.retentionMs < 0 ? minimumRetention : m.retentionMs;
+  if (retention < minimumRetention) {
+    builder->recordError("store " + store + ": retention " + std::to_string(retention) + " ms is shorter than " +
+                         what + " + grace (" + std::to_string(minimumRetention) +
+                         " ms): give Materialized::withRetention at least that");
+  }
+  auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
+  checkSerdes<K, VR>(*builder, ks, vs, name, store + " (windowed store)", "Materialized::with(keySerde, valueSerde)");
+  builder->addProcessor(name, {parent}, [=] { return factory(name); });
+  StoreSpec spec = storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
+  spec.kind = kind;
+  spec.timestamped = false;  // the changelog carries the stored bytes (timestamp included)
+  spec.retentionMs = retention;
+  spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
+  builder->addStateStore(spec, {name});
+  return name;
+}
+
 }  // namespace detail
 
 /// A changelog stream seen as a table: the latest value per key.
@@ -221,26 +246,12 @@ class TimeWindowedKStream {
     const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
     auto ks = m.keySerde ? m.keySerde : keySerde_;
     auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
-    const int64_t minimum = windows_.sizeMs() + windows_.gracePeriodMs();
-    const int64_t retention = m.retentionMs < 0 ? minimum : m.retentionMs;
-    if (retention < minimum) {
-      builder->recordError("store " + store + ": retention " + std::to_string(retention) +
-                           " ms is shorter than window size + grace (" + std::to_string(minimum) +
-                           " ms): give Materialized::withRetention at least that");
-    }
-    auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
-    detail::checkSerdes<K, VR>(*builder, ks, vs, name, store + " (window store)",
-                               "Materialized::with(keySerde, valueSerde)");
     auto windows = windows_;
-    builder->addProcessor(name, {input_.nodeName()}, [=] {
-      return std::make_unique<detail::WindowAggregateNode<K, V, VR, F>>(name, store, windows, ks, vs, fn);
-    });
-    StoreSpec spec = detail::storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
-    spec.kind = StoreSpec::Kind::WINDOW;
-    spec.timestamped = false;  // the changelog carries the stored bytes (timestamp included)
-    spec.retentionMs = retention;
-    spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
-    builder->addStateStore(spec, {name});
+    auto name = detail::addWindowedAggregation<K, VR>(
+        builder, input_.nodeName(), store, m, StoreSpec::Kind::WINDOW, windows_.sizeMs() + windows_.gracePeriodMs(),
+        "window size", ks, vs, named, [=](const std::string& n) {
+          return std::make_unique<detail::WindowAggregateNode<K, V, VR, F>>(n, store, windows, ks, vs, fn);
+        });
     SerdePtr<Windowed<K>> windowedSerde;
     if (ks) windowedSerde = WindowedSerdes::timeWindowedSerdeFrom<K>(ks, windows_.sizeMs());
     return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
@@ -298,27 +309,14 @@ class SessionWindowedKStream {
         m.storeName.empty() ? builder->newStoreName("KSTREAM-AGGREGATE-STATE-STORE-") : m.storeName;
     auto ks = m.keySerde ? m.keySerde : keySerde_;
     auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
-    const int64_t minimum = windows_.inactivityGapMs() + windows_.gracePeriodMs();
-    const int64_t retention = m.retentionMs < 0 ? minimum : m.retentionMs;
-    if (retention < minimum) {
-      builder->recordError("store " + store + ": retention " + std::to_string(retention) +
-                           " ms is shorter than inactivity gap + grace (" + std::to_string(minimum) +
-                           " ms): give Materialized::withRetention at least that");
-    }
-    auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
-    detail::checkSerdes<K, VR>(*builder, ks, vs, name, store + " (session store)",
-                               "Materialized::with(keySerde, valueSerde)");
     auto windows = windows_;
-    builder->addProcessor(name, {input_.nodeName()}, [=] {
-      return std::make_unique<detail::SessionAggregateNode<K, V, VR, Fold, Add>>(name, store, windows, ks, vs, fold,
-                                                                                 add);
-    });
-    StoreSpec spec = detail::storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
-    spec.kind = StoreSpec::Kind::SESSION;
-    spec.timestamped = false;
-    spec.retentionMs = retention;
-    spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
-    builder->addStateStore(spec, {name});
+    auto name = detail::addWindowedAggregation<K, VR>(
+        builder, input_.nodeName(), store, m, StoreSpec::Kind::SESSION,
+        windows_.inactivityGapMs() + windows_.gracePeriodMs(), "inactivity gap", ks, vs, named,
+        [=](const std::string& n) {
+          return std::make_unique<detail::SessionAggregateNode<K, V, VR, Fold, Add>>(n, store, windows, ks, vs, fold,
+                                                                                     add);
+        });
     SerdePtr<Windowed<K>> windowedSerde;
     if (ks) windowedSerde = WindowedSerdes::sessionWindowedSerdeFrom<K>(ks);
     return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
