@@ -215,6 +215,14 @@ class TimeWindowedKStream {
   TimeWindowedKStream(KStream<K, V> input, TimeWindows windows, SerdePtr<K> keySerde, SerdePtr<V> valueSerde)
       : input_(std::move(input)), windows_(windows), keySerde_(std::move(keySerde)), valueSerde_(std::move(valueSerde)) {}
 
+  /// onWindowClose(): the aggregation emits one final result per window, when the
+  /// window closes (through an unbounded suppression buffer with a changelog).
+  TimeWindowedKStream emitStrategy(EmitStrategy strategy) const {
+    TimeWindowedKStream s = *this;
+    s.emit_ = strategy;
+    return s;
+  }
+
   /// Records per key and window.
   KTable<Windowed<K>, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
     return aggregateWith<int64_t>("KSTREAM-AGGREGATE-STATE-STORE-", materialized, Serdes::Int64(), named,
@@ -254,11 +262,17 @@ class TimeWindowedKStream {
         });
     SerdePtr<Windowed<K>> windowedSerde;
     if (ks) windowedSerde = WindowedSerdes::timeWindowedSerdeFrom<K>(ks, windows_.sizeMs());
-    return KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
+    auto table =
+        KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs());
+    if (emit_.kind == EmitStrategy::Kind::ON_WINDOW_CLOSE) {
+      return table.suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()).withName(name + "-EMIT-ON-CLOSE"));
+    }
+    return table;
   }
 
   KStream<K, V> input_;
   TimeWindows windows_;
+  EmitStrategy emit_;
   SerdePtr<K> keySerde_;
   SerdePtr<V> valueSerde_;
 };

@@ -89,6 +89,16 @@ class SessionWindows {
   int64_t graceMs_;
 };
 
+/// When a windowed aggregation emits (Kafka Streams' EmitStrategy).
+struct EmitStrategy {
+  enum class Kind { ON_WINDOW_UPDATE, ON_WINDOW_CLOSE };
+  Kind kind = Kind::ON_WINDOW_UPDATE;
+  /// Every update of a window (the default).
+  static EmitStrategy onWindowUpdate() { return EmitStrategy{Kind::ON_WINDOW_UPDATE}; }
+  /// Only the final result of a window, once stream time passes its end plus grace.
+  static EmitStrategy onWindowClose() { return EmitStrategy{Kind::ON_WINDOW_CLOSE}; }
+};
+
 namespace detail {
 
 /// Kafka Streams' SessionWindowedSerializer layout: key bytes, 8-byte big-endian

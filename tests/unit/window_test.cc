@@ -344,3 +344,31 @@ TEST(SessionAggregateTest, AggregateMergesSessionsWithTheMerger) {
 
 }  // namespace
 }  // namespace kstreams
+
+namespace kstreams {
+namespace {
+
+TEST(EmitStrategyTest, OnWindowCloseEmitsOnlyFinalResults) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(TimeWindows::ofSizeAndGrace(std::chrono::milliseconds(1000), std::chrono::milliseconds(100)))
+      .emitStrategy(EmitStrategy::onWindowClose())
+      .count()
+      .toStream()
+      .to("out", Produced::with(WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000),
+                                Serdes::Int64()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<Windowed<std::string>, int64_t>(
+      "out", WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000), Serdes::Int64());
+  in.pipeInput("a", "x", 10);
+  in.pipeInput("a", "x", 20);
+  in.pipeInput("a", "x", 1050);
+  EXPECT_TRUE(out.isEmpty());
+  in.pipeInput("a", "x", 1100);  // [0,1000) closes at 1000 + 100
+  EXPECT_THAT(read(out), ElementsAre(Out{"a", 0, 2}));
+}
+
+}  // namespace
+}  // namespace kstreams
