@@ -1120,3 +1120,552 @@ def group_members(admin, group):
         if g.id == group:
             return g.state, [(m.client_id, parse_group_assignment(m.assignment or b"")) for m in g.members]
     return None
+
+
+# ================================================== metrics-alerts helpers ==
+#
+# For the examples/metrics-alerts tests. Environment (besides the above):
+#   KSTREAMS_METRICS_ALERTS   command line to run instead of <build>/examples/metrics-alerts
+#
+# The app's contract, restated here independently of its code: event time is the
+# JSON "ts"; 1-minute tumbling windows (averages, alerts) and 5-minute windows
+# advancing by 1 minute (maxima), both with 10 s of grace; a record is dropped
+# from a window when end + grace <= the stream time of its task (the highest
+# event time that task has seen, this record included); an alert is written
+# once, when stream time reaches end + grace, for a window whose average is
+# above the threshold.
+
+MA_AVG_SIZE = 60_000
+MA_MAX_SIZE = 300_000
+MA_MAX_ADVANCE = 60_000
+MA_GRACE = 10_000
+
+
+def metrics_alerts_command():
+    override = os.environ.get("KSTREAMS_METRICS_ALERTS")
+    if override:
+        return shlex.split(override)
+    binary = build_dir() / "examples" / "metrics-alerts"
+    if not os.access(binary, os.X_OK):
+        raise TestFailure(f"{binary} not found or not executable (build the metrics-alerts target first)")
+    return [str(binary)]
+
+
+def murmur2(data):
+    """Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit int."""
+    m = 0x5BD1E995
+    mask = 0xFFFFFFFF
+    length = len(data)
+    h = (0x9747B28C ^ length) & mask
+    for i in range(length // 4):
+        k = int.from_bytes(data[4 * i:4 * i + 4], "little")
+        k = (k * m) & mask
+        k ^= k >> 24
+        k = (k * m) & mask
+        h = (h * m) & mask
+        h ^= k
+    tail = length & ~3
+    rest = length % 4
+    if rest == 3:
+        h ^= data[tail + 2] << 16
+    if rest >= 2:
+        h ^= data[tail + 1] << 8
+    if rest >= 1:
+        h ^= data[tail]
+        h = (h * m) & mask
+    h ^= h >> 13
+    h = (h * m) & mask
+    h ^= h >> 15
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def default_partition(key, partitions):
+    """The partition Kafka's default partitioner picks for a non-null key (bytes)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def window_starts(ts, size, advance):
+    """Starts of the time windows a timestamp falls in (TimeWindows.windowsFor)."""
+    start = (max(0, ts - size + advance) // advance) * advance
+    out = []
+    while start <= ts:
+        out.append(start)
+        start += advance
+    return out
+
+
+class MetricsAlertsApp(Router):
+    """One metrics-alerts process (the Router machinery with metrics-alerts' flags)."""
+
+    def __init__(self, name, bs, app_id, state_dir, input_topic, prefix, workdir, extra_args=()):
+        self.name = name
+        self.app_id = app_id
+        self.state_dir = Path(state_dir)
+        self.cmd = _die_with_parent_prefix() + metrics_alerts_command() + [
+            "--bootstrap-servers", bs, "--application-id", app_id, "--state-dir", str(state_dir),
+            "--input", input_topic, "--output-prefix", prefix, *extra_args,
+        ]
+        self.log_path = Path(workdir) / f"{name}.log"
+        self.proc = None
+        self.starts = 0
+
+    def log_text(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+
+def start_metrics_alerts(h, name, bs, app_id, state_dir, input_topic, prefix, threshold, commit_interval_ms=1000,
+                         extra_args=()):
+    app = MetricsAlertsApp(name, bs, app_id, state_dir, input_topic, prefix, workdir=h.tmp,
+                           extra_args=["--cpu-threshold", repr(float(threshold)),
+                                       "--commit-interval-ms", str(commit_interval_ms), *extra_args])
+    h.routers.append(app)
+    return app.start()
+
+
+def metrics_output_topics(prefix):
+    return {s: f"{prefix}-{s}" for s in ("cpu-avg-1m", "cpu-max-5m", "alerts", "invalid")}
+
+
+def _ma_malformed(rng, ts, seq):
+    """(value bytes or None, kind) of an event that metrics-alerts must route to -invalid."""
+    base = {"host": f"host-{seq % 7:02d}", "cpu": 50.5, "mem": 10.0, "ts": ts}
+    kind = rng.choice(["not-json", "truncated", "array", "null-value", "no-host", "empty-host", "host-number",
+                       "no-cpu", "cpu-string", "cpu-bool", "cpu-null", "no-ts", "ts-negative", "ts-float",
+                       "ts-string", "ts-null"])
+    if kind == "not-json":
+        return f"host-01 cpu=99 ts={ts}".encode(), kind
+    if kind == "truncated":
+        return json.dumps(base)[:-3].encode(), kind
+    if kind == "array":
+        return json.dumps([base]).encode(), kind
+    if kind == "null-value":
+        return None, kind
+    edits = {
+        "no-host": ("host", KeyError), "empty-host": ("host", ""), "host-number": ("host", 7),
+        "no-cpu": ("cpu", KeyError), "cpu-string": ("cpu", "50.5"), "cpu-bool": ("cpu", True),
+        "cpu-null": ("cpu", None), "no-ts": ("ts", KeyError), "ts-negative": ("ts", -ts),
+        "ts-float": ("ts", ts + 0.5), "ts-string": ("ts", str(ts)), "ts-null": ("ts", None),
+    }
+    field, bad = edits[kind]
+    if bad is KeyError:
+        del base[field]
+    else:
+        base[field] = bad
+    return json.dumps(base).encode(), kind
+
+
+def generate_host_metrics(seed, hosts, minutes, start_ms, period_ms=5_000, within_grace_rate=0.03,
+                          near_grace_rate=0.01, beyond_grace_rate=0.01, malformed_rate=0.01):
+    """A deterministic series of host metrics in production order: every host
+    reports about every period_ms of event time for `minutes` minutes. Most
+    events are produced in event-time order; some are produced late: delayed by
+    1-9 s (always within grace), 10-70 s (depends on the windows) or 75-180 s
+    (beyond grace for the 1-minute windows). Each event is a dict with key
+    (bytes or None), value (bytes or None), record timestamp "rts", and for valid
+    ones host, cpu and ts. The last host's cpu is always exactly 75.0 (an average
+    equal to a threshold of 75 must not alert)."""
+    rng = random.Random(seed)
+    names = [f"host-{i:02d}" for i in range(hosts)]
+    profiles = {}
+    for i, h in enumerate(names):
+        profiles[h] = {"base": rng.choice([15, 30, 45, 60, 70, 78, 85, 92]), "noise": rng.choice([2, 5, 10, 20]),
+                       "spikes": sorted(rng.sample(range(minutes), k=rng.randint(0, 3)))}
+    end = start_ms + minutes * 60_000
+    events = []
+    seq = 0
+    for h in names:
+        t = start_ms + rng.randint(0, period_ms - 1)
+        p = profiles[h]
+        while t < end:
+            if h == names[-1]:
+                cpu = 75.0
+            else:
+                minute = (t - start_ms) // 60_000
+                cpu = p["base"] + rng.gauss(0, p["noise"]) + (25 if minute in p["spikes"] else 0)
+                cpu = round(min(100.0, max(0.0, cpu)), rng.choice([0, 1, 1, 2]))
+                if rng.random() < 0.05:
+                    cpu = int(cpu)  # an integer in the JSON
+            r = rng.random()
+            if r < within_grace_rate:
+                delay = rng.randint(1_000, 9_000)
+                late = "within"
+            elif r < within_grace_rate + near_grace_rate:
+                delay = rng.randint(10_000, 70_000)
+                late = "near"
+            elif r < within_grace_rate + near_grace_rate + beyond_grace_rate:
+                delay = rng.randint(75_000, 180_000)
+                late = "beyond"
+            else:
+                delay = 0
+                late = None
+            value = {"host": h, "cpu": cpu, "mem": round(rng.uniform(10, 90), 1), "ts": t}
+            if rng.random() < 0.1:
+                value["mem"] = None
+            if rng.random() < 0.05:
+                value["disk"] = {"sda": rng.randint(0, 100)}
+            items = list(value.items())
+            rng.shuffle(items)
+            key = None if rng.random() < 0.3 else f"agent-{rng.randint(0, 999)}".encode()
+            events.append({"key": key, "value": json.dumps(dict(items)).encode(), "rts": t, "host": h, "cpu": cpu,
+                           "ts": t, "order": (t + delay, seq), "late": late})
+            seq += 1
+            t += period_ms + rng.randint(-1_000, 1_000)
+    n_valid = len(events)
+    for _ in range(int(n_valid * malformed_rate)):
+        t = rng.randint(start_ms, end - 1)
+        value, kind = _ma_malformed(rng, t, seq)
+        events.append({"key": rng.choice([None, b"bad"]), "value": value, "rts": t, "kind": kind,
+                       "order": (t, seq), "late": None})
+        seq += 1
+    events.sort(key=lambda e: e["order"])
+    return events
+
+
+def flush_events(after_ms, partitions, prefix="flush"):
+    """One valid event per repartition partition, at after_ms, to move every
+    partition's stream time past the end + grace of all earlier windows."""
+    out = []
+    covered = set()
+    i = 0
+    while len(covered) < partitions:
+        host = f"{prefix}-{i}"
+        p = default_partition(host.encode(), partitions)
+        if p not in covered:
+            covered.add(p)
+            out.append({"key": None, "value": json.dumps({"host": host, "cpu": 0.0, "mem": 0.0, "ts": after_ms}).encode(),
+                        "rts": after_ms, "host": host, "cpu": 0.0, "ts": after_ms, "late": None})
+        i += 1
+    return out
+
+
+def ma_is_valid(value):
+    """The metrics-alerts contract for a valid event, written independently of the app."""
+    if value is None:
+        return False
+    try:
+        obj = json.loads(value.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if not isinstance(obj, dict):
+        return False
+    host, cpu, ts = obj.get("host"), obj.get("cpu"), obj.get("ts")
+    if not isinstance(host, str) or not host:
+        return False
+    if isinstance(cpu, bool) or not isinstance(cpu, (int, float)):
+        return False
+    if isinstance(ts, bool) or not isinstance(ts, int) or ts < 0 or ts >= 2**63:
+        return False
+    return True
+
+
+class MetricsExpectation:
+    """What metrics-alerts must output for events processed in the given order,
+    with `partitions` repartition partitions (stream time is kept per partition)."""
+
+    def __init__(self, threshold, partitions):
+        self.threshold = float(threshold)
+        self.partitions = partitions
+        self.stream_time = {}
+        self.avg = {}       # key -> [host, start, sum, count]
+        self.max = {}       # key -> [host, start, max, count]
+        self.invalid = 0
+        self.valid = 0
+        self.dropped_avg = 0
+        self.dropped_max = 0
+        self.late_kinds = {}
+
+    def add(self, events):
+        for ev in events:
+            if not ma_is_valid(ev["value"]):
+                if "host" in ev:
+                    raise AssertionError(f"generator bug: {ev['value']!r} labelled valid")
+                self.invalid += 1
+                continue
+            if "host" not in ev:
+                raise AssertionError(f"generator bug: {ev['value']!r} labelled invalid")
+            self.valid += 1
+            host, cpu, ts = ev["host"], float(ev["cpu"]), ev["ts"]
+            p = default_partition(host.encode(), self.partitions)
+            st = max(self.stream_time.get(p, -1), ts)
+            self.stream_time[p] = st
+            close = st - MA_GRACE
+            for start in window_starts(ts, MA_AVG_SIZE, MA_AVG_SIZE):
+                if start + MA_AVG_SIZE <= close:
+                    self.dropped_avg += 1
+                    continue
+                w = self.avg.setdefault(f"{host}@{start}", [host, start, 0.0, 0])
+                w[2] += cpu
+                w[3] += 1
+            for start in window_starts(ts, MA_MAX_SIZE, MA_MAX_ADVANCE):
+                if start + MA_MAX_SIZE <= close:
+                    self.dropped_max += 1
+                    continue
+                w = self.max.setdefault(f"{host}@{start}", [host, start, None, 0])
+                w[2] = cpu if w[2] is None else max(w[2], cpu)
+                w[3] += 1
+            if ev.get("late"):
+                self.late_kinds[ev["late"]] = self.late_kinds.get(ev["late"], 0) + 1
+        return self
+
+    def avg_views(self):
+        return {k: {"host": h, "window_start": s, "window_end": s + MA_AVG_SIZE, "avg_cpu": total / n, "count": n}
+                for k, (h, s, total, n) in self.avg.items()}
+
+    def max_views(self):
+        return {k: {"host": h, "window_start": s, "window_end": s + MA_MAX_SIZE, "max_cpu": mx, "count": n}
+                for k, (h, s, mx, n) in self.max.items()}
+
+    def alerts(self):
+        """key -> alert, for the 1-minute windows closed by their partition's stream time."""
+        out = {}
+        for k, (h, s, total, n) in self.avg.items():
+            st = self.stream_time[default_partition(h.encode(), self.partitions)]
+            if s + MA_AVG_SIZE + MA_GRACE <= st and total / n > self.threshold:
+                out[k] = {"host": h, "window_start": s, "window_end": s + MA_AVG_SIZE, "avg_cpu": total / n,
+                          "threshold": self.threshold}
+        return out
+
+
+def produce_metrics(bs, topic, events, partition=None):
+    """Produces the events in order with confluent_kafka, each with its record
+    timestamp; idempotent, so the order in a partition is the order given."""
+    p = Producer({
+        "bootstrap.servers": bs,
+        "acks": "all",
+        "linger.ms": 20,
+        "enable.idempotence": True,
+        "queue.buffering.max.messages": 200000,
+    })
+    errors = []
+
+    def on_delivery(err, msg):
+        if err is not None:
+            errors.append(err)
+
+    for i, ev in enumerate(events):
+        kwargs = {"key": ev["key"], "value": ev["value"], "timestamp": ev["rts"], "on_delivery": on_delivery}
+        if partition is not None:
+            kwargs["partition"] = partition
+        while True:
+            try:
+                p.produce(topic, **kwargs)
+                break
+            except BufferError:
+                p.poll(0.1)
+        if i % 1000 == 0:
+            p.poll(0)
+    remaining = p.flush(120)
+    if remaining or errors:
+        raise TestFailure(f"producer: {remaining} undelivered, errors: {errors[:5]}")
+    return len(events)
+
+
+def topic_partitions(bs, topic, timeout=60):
+    """The partition count of a topic, waiting until it exists."""
+    admin = admin_client(bs)
+    deadline = time.time() + timeout
+    while True:
+        md = admin.list_topics(timeout=10)
+        t = md.topics.get(topic)
+        if t is not None and t.error is None and t.partitions:
+            return len(t.partitions)
+        if time.time() > deadline:
+            raise TestFailure(f"topic {topic} did not appear within {timeout}s")
+        time.sleep(0.2)
+
+
+class MetricsReader:
+    """Reads the metrics-alerts outputs from the beginning: the latest value per
+    key of the averages and maxima, every alert, every invalid record."""
+
+    def __init__(self, bs, prefix, partitions):
+        self.topics = metrics_output_topics(prefix)
+        self.latest = {"cpu-avg-1m": {}, "cpu-max-5m": {}}
+        self.alerts = []         # (key, value dict, timestamp)
+        self.invalid = []        # (key, value, headers)
+        self.records = 0
+        self.wrong = []
+        self.wrong_count = 0
+        self.kind_of_topic = {t: k for k, t in self.topics.items()}
+        self.consumer = Consumer({
+            "bootstrap.servers": bs,
+            "group.id": f"it-ma-reader-{run_id()}-{prefix}",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "enable.partition.eof": False,
+        })
+        self.consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING) for t in self.topics.values()
+                              for p in range(partitions)])
+
+    def close(self):
+        try:
+            self.consumer.close()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _wrong(self, msg):
+        self.wrong_count += 1
+        if len(self.wrong) < 20:
+            self.wrong.append(msg)
+
+    def poll(self, seconds):
+        end = time.time() + seconds
+        read = 0
+        while True:
+            left = end - time.time()
+            if left <= 0:
+                break
+            msgs = self.consumer.consume(num_messages=10000, timeout=min(left, 0.5))
+            for m in msgs:
+                if m.error():
+                    raise TestFailure(f"output consumer error: {m.error()}")
+                self.records += 1
+                kind = self.kind_of_topic[m.topic()]
+                if kind == "invalid":
+                    self.invalid.append((m.key(), m.value(), m.headers() or []))
+                    continue
+                try:
+                    key = m.key().decode("utf-8")
+                    value = json.loads(m.value())
+                except (AttributeError, UnicodeDecodeError, TypeError, ValueError):
+                    self._wrong(f"{m.topic()}: unreadable record {m.key()!r} -> {m.value()!r}")
+                    continue
+                if kind == "alerts":
+                    self.alerts.append((key, value, m.timestamp()[1]))
+                else:
+                    self.latest[kind][key] = value
+            read += len(msgs)
+        return read
+
+    def alert_counts(self):
+        counts = {}
+        for k, _, _ in self.alerts:
+            counts[k] = counts.get(k, 0) + 1
+        return counts
+
+
+def _close(a, b):
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def diff_windows(expected, actual, value_field):
+    """Differences between expected and actual window views: a list of strings."""
+    problems = []
+    for k, want in expected.items():
+        got = actual.get(k)
+        if got is None:
+            problems.append(f"missing {k} (expected {want})")
+            continue
+        same = all(got.get(f) == want[f] for f in want if f != value_field) and \
+            isinstance(got.get(value_field), (int, float)) and _close(got[value_field], want[value_field])
+        if not same or set(got) != set(want):
+            problems.append(f"{k}: expected {want}, got {got}")
+    for k in actual:
+        if k not in expected:
+            problems.append(f"unexpected {k}: {actual[k]}")
+    return problems
+
+
+def diff_alerts(expected, reader):
+    """Differences between the expected alerts and those read: every alert exactly once."""
+    problems = []
+    counts = reader.alert_counts()
+    seen = {}
+    for k, v, _ in reader.alerts:
+        seen.setdefault(k, v)
+    for k, want in expected.items():
+        n = counts.get(k, 0)
+        if n == 0:
+            problems.append(f"missing alert {k} (expected {want})")
+        elif n > 1:
+            problems.append(f"alert {k} written {n} times")
+        got = seen.get(k)
+        if got is not None:
+            same = set(got) == set(want) and all(got[f] == want[f] for f in want if f != "avg_cpu") and \
+                _close(got["avg_cpu"], want["avg_cpu"])
+            if not same:
+                problems.append(f"alert {k}: expected {want}, got {got}")
+    for k, n in counts.items():
+        if k not in expected:
+            problems.append(f"unexpected alert {k} ({n}x): {seen[k]}")
+    return problems
+
+
+def metrics_problems(expectation, reader):
+    """All differences between the expected and the read outputs, by topic."""
+    problems = {}
+    for what, p in (("cpu-avg-1m", diff_windows(expectation.avg_views(), reader.latest["cpu-avg-1m"], "avg_cpu")),
+                    ("cpu-max-5m", diff_windows(expectation.max_views(), reader.latest["cpu-max-5m"], "max_cpu")),
+                    ("alerts", diff_alerts(expectation.alerts(), reader))):
+        if p:
+            problems[what] = p
+    if len(reader.invalid) != expectation.invalid:
+        problems["invalid"] = [f"{len(reader.invalid)} records, expected {expectation.invalid}"]
+    if reader.wrong_count:
+        problems["unreadable"] = reader.wrong
+    return problems
+
+
+def format_problems(problems, limit=8):
+    return "; ".join(f"{what}: {len(p)} differences, e.g. {p[:limit]}" for what, p in problems.items())
+
+
+def wait_metrics(name, reader, bs, app_id, topics, expectation, apps, timeout, progress_every=10, stall=10):
+    """Reads the outputs until the group's committed offsets on `topics` (all
+    partitions) reach their ends and the outputs match `expectation`, or until
+    timeout, or until the outputs still differ `stall` seconds after the lag
+    reached 0 with nothing new to read. Fails when an app dies. Returns True
+    when settled."""
+    deadline = time.time() + timeout
+    last_progress = time.time()
+    last_lag_check = 0.0
+    lag = None
+    idle_since = None
+    admin = admin_client(bs)
+
+    def group_lag():
+        md = admin.list_topics(timeout=10)
+        c = Consumer({"bootstrap.servers": bs, "group.id": app_id, "enable.auto.commit": False})
+        try:
+            tps = [TopicPartition(t, p) for t in topics for p in md.topics[t].partitions] \
+                if all(t in md.topics for t in topics) else None
+            if tps is None:
+                return None
+            total = 0
+            for tp in c.committed(tps, timeout=10):
+                low, high = c.get_watermark_offsets(TopicPartition(tp.topic, tp.partition), timeout=10)
+                total += max(0, high - (tp.offset if tp.offset >= 0 else low))
+            return total
+        except KafkaException:
+            return None
+        finally:
+            c.close()
+
+    while True:
+        for a in apps:
+            a.check_alive()
+        reader.poll(0.5)
+        problems = metrics_problems(expectation, reader)
+        if time.time() - last_lag_check >= 1.0 or not problems:
+            last_lag_check = time.time()
+            lag = group_lag()
+        if lag == 0 and not problems:
+            reader.poll(1.0)
+            if not metrics_problems(expectation, reader):
+                return True
+        if lag == 0:
+            if idle_since is None or reader.records != idle_since[1]:
+                idle_since = (time.time(), reader.records)
+            elif time.time() - idle_since[0] >= stall:
+                return False
+        else:
+            idle_since = None
+        if time.time() > deadline:
+            return False
+        if time.time() - last_progress >= progress_every:
+            last_progress = time.time()
+            log(name, f"waiting: committed lag {lag}, {reader.records} records read, "
+                      f"{sum(len(p) for p in problems.values())} differences")
