@@ -1,14 +1,16 @@
 // loader: fills a benchmark input topic fast.
 //
 // Record i (0 <= i < --records) has an 8-byte key, the zero-padded decimal
-// sequence number (so exactly half of the keys end in an even digit), and a
+// sequence number (so exactly half of the keys end in an even digit) or, with
+// --keys K, the zero-padded i % K (K distinct keys, key k occurring
+// records / K times, one more for k < records % K), and a
 // value of --value-bytes lowercase letters. Records go round-robin to the
 // --partitions partitions (partition i % P), so every partition holds the same
 // number of records. The topic must already exist.
 //
 // Usage:
 //   loader --bootstrap-servers HOST:PORT --topic T --records N
-//          [--value-bytes 100] [--partitions 4]
+//          [--value-bytes 100] [--partitions 4] [--keys K]
 
 #include <librdkafka/rdkafka.h>
 
@@ -43,6 +45,7 @@ void dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
 int main(int argc, char** argv) {
   std::string bootstrap, topic;
   long long records = -1;
+  long long keys = 0;  // 0: every record has its own key
   int value_bytes = 100, partitions = 4;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -55,12 +58,13 @@ int main(int argc, char** argv) {
     else if (a == "--records") records = std::atoll(val().c_str());
     else if (a == "--value-bytes") value_bytes = std::atoi(val().c_str());
     else if (a == "--partitions") partitions = std::atoi(val().c_str());
+    else if (a == "--keys") keys = std::atoll(val().c_str());
     else die("unknown argument " + a);
   }
   if (bootstrap.empty() || topic.empty() || records < 0 || records > 99999999 ||
-      value_bytes < 0 || partitions < 1)
+      value_bytes < 0 || partitions < 1 || keys < 0 || keys > 99999999)
     die("usage: loader --bootstrap-servers B --topic T --records N (<= 99999999) "
-        "[--value-bytes 100] [--partitions 4]");
+        "[--value-bytes 100] [--partitions 4] [--keys K (<= 99999999)]");
 
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -82,7 +86,7 @@ int main(int argc, char** argv) {
   char key[16];
   std::string value(static_cast<size_t>(value_bytes), 'a');
   for (long long i = 0; i < records; ++i) {
-    std::snprintf(key, sizeof key, "%08lld", i);
+    std::snprintf(key, sizeof key, "%08lld", keys > 0 ? i % keys : i);
     for (int j = 0; j < value_bytes; ++j) value[j] = static_cast<char>('a' + (i + j) % 26);
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -101,7 +105,8 @@ int main(int argc, char** argv) {
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   if (g_failed.load()) die(std::to_string(g_failed.load()) + " records failed delivery");
-  std::fprintf(stderr, "loader: %lld records of %d+8 bytes to %s in %.1f s (%.0f records/s)\n",
-               records, value_bytes, topic.c_str(), s, s > 0 ? records / s : 0.0);
+  std::fprintf(stderr, "loader: %lld records of %d+8 bytes (%lld distinct keys) to %s in %.1f s (%.0f records/s)\n",
+               records, value_bytes, keys > 0 && keys < records ? keys : records, topic.c_str(), s,
+               s > 0 ? records / s : 0.0);
   return 0;
 }

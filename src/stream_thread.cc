@@ -87,7 +87,7 @@ void StreamThread::runLoop() {
   setState(State::STARTING);
   collector_ = std::make_unique<ProducerCollector>(config_, metrics_, clientId_ + "-producer");
   consumer_ = createClient(
-      RD_KAFKA_CONSUMER, consumerDefaults(config_, clientId_ + "-consumer"), config_.consumer,
+      RD_KAFKA_CONSUMER, consumerDefaults(config_, clientId_ + "-consumer"), config_.mainConsumer,
       [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_rebalance_cb(conf, &StreamThread::rebalanceCallback); },
       this);
   rd_kafka_poll_set_consumer(consumer_.get());
@@ -106,7 +106,7 @@ void StreamThread::runLoop() {
         {"max.partition.fetch.bytes", "10485760"},
         {"fetch.wait.max.ms", "10"},
     };
-    restoreConsumer_ = createClient(RD_KAFKA_CONSUMER, restoreSettings, config_.consumer);
+    restoreConsumer_ = createClient(RD_KAFKA_CONSUMER, restoreSettings, config_.restoreConsumer);
     rd_kafka_poll_set_consumer(restoreConsumer_.get());
     restoreQueue_.reset(rd_kafka_queue_get_consumer(restoreConsumer_.get()));
   }
@@ -343,7 +343,8 @@ void StreamThread::initializeAndRestore() {
   rd_kafka_message_t* batch[1024];
   const ssize_t n = rd_kafka_consume_batch_queue(restoreQueue_.get(), 10, batch, 1024);
   // Group by changelog partition, keeping order.
-  std::map<std::pair<std::string, int32_t>, std::vector<rd_kafka_message_t*>> byPartition;
+  // Grouped by changelog partition, in order; topics compared by handle, not by name.
+  std::map<std::pair<rd_kafka_topic_t*, int32_t>, std::vector<rd_kafka_message_t*>> byPartition;
   for (ssize_t i = 0; i < n; ++i) {
     rd_kafka_message_t* m = batch[i];
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -351,13 +352,14 @@ void StreamThread::initializeAndRestore() {
       rd_kafka_message_destroy(m);
       continue;
     }
-    byPartition[{rd_kafka_topic_name(m->rkt), m->partition}].push_back(m);
+    byPartition[{m->rkt, m->partition}].push_back(m);
   }
   std::vector<ProcessorStateManager::ChangelogRecord> records;
   for (auto& [tp, msgs] : byPartition) {
+    const std::string_view topicName = rd_kafka_topic_name(tp.first);
     for (auto& [id, r] : restoring_) {
       for (auto& cl : r.task->stateManager()->changelogs()) {
-        if (cl.done || cl.topic != tp.first || cl.partition != tp.second) continue;
+        if (cl.done || cl.topic != topicName || cl.partition != tp.second) continue;
         records.clear();
         int64_t last = -1;
         bool eof = false;

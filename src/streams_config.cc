@@ -159,7 +159,9 @@ StreamsConfigValues parseConfig(const Properties& props, bool forDriver) {
       continue;
     }
     bool handled = false;
-    for (auto [prefix, target] : {std::pair{StreamsConfig::CONSUMER_PREFIX, &c.consumer},
+    for (auto [prefix, target] : {std::pair{StreamsConfig::MAIN_CONSUMER_PREFIX, &c.mainConsumer},
+                                  std::pair{StreamsConfig::RESTORE_CONSUMER_PREFIX, &c.restoreConsumer},
+                                  std::pair{StreamsConfig::CONSUMER_PREFIX, &c.consumer},
                                   std::pair{StreamsConfig::PRODUCER_PREFIX, &c.producer},
                                   std::pair{StreamsConfig::ADMIN_PREFIX, &c.admin}}) {
       if (startsWith(key, prefix)) {
@@ -198,6 +200,14 @@ StreamsConfigValues parseConfig(const Properties& props, bool forDriver) {
     throw ConfigException("Missing required configuration bootstrap.servers: set it to host:port of a Kafka broker");
   }
   if (c.clientId.empty()) c.clientId = c.applicationId;
+  // consumer.* applies to every consumer; main./restore.consumer.* (given later,
+  // so they win) to one of them, as in Kafka Streams.
+  auto mainOnly = std::move(c.mainConsumer);
+  auto restoreOnly = std::move(c.restoreConsumer);
+  c.mainConsumer = c.consumer;
+  c.mainConsumer.insert(c.mainConsumer.end(), mainOnly.begin(), mainOnly.end());
+  c.restoreConsumer = c.consumer;
+  c.restoreConsumer.insert(c.restoreConsumer.end(), restoreOnly.begin(), restoreOnly.end());
   return c;
 }
 

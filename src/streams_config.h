@@ -29,7 +29,9 @@ struct StreamsConfigValues {
   int64_t cacheMaxBytes = 10 * 1024 * 1024;
   int64_t rocksdbMemoryBytes = 64 * 1024 * 1024;
   // librdkafka settings, already checked against librdkafka.
-  std::vector<std::pair<std::string, std::string>> consumer;
+  std::vector<std::pair<std::string, std::string>> consumer;         // consumer.: every consumer
+  std::vector<std::pair<std::string, std::string>> mainConsumer;     // consumer. + main.consumer.
+  std::vector<std::pair<std::string, std::string>> restoreConsumer;  // consumer. + restore.consumer.
   std::vector<std::pair<std::string, std::string>> producer;
   std::vector<std::pair<std::string, std::string>> admin;
 };

@@ -41,15 +41,6 @@ rocksdb::Slice slice(std::string_view bytes) { return {bytes.data(), bytes.size(
 
 std::string_view view(const rocksdb::Slice& bytes) { return {bytes.data(), bytes.size()}; }
 
-bool lz4Available() {
-  static const bool available = [] {
-    const auto supported = rocksdb::GetSupportedCompressions();
-    return std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) !=
-           supported.end();
-  }();
-  return available;
-}
-
 rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* resources) {
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -58,7 +49,10 @@ rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* re
   options.max_open_files = -1;
   options.write_buffer_size = kWriteBufferSize;
   options.max_write_buffer_number = kMaxWriteBuffers;
-  options.compression = lz4Available() ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  // No compression, as Kafka Streams' RocksDB stores: state is small per key and
+  // restores are bounded by flushing, which compression slows (a config setter
+  // can turn it on).
+  options.compression = rocksdb::kNoCompression;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_size = kBlockSize;

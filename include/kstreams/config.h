@@ -45,6 +45,9 @@ struct StreamsConfig {
   static constexpr const char* LOG_AND_CONTINUE = "logAndContinue";
 
   static constexpr const char* CONSUMER_PREFIX = "consumer.";
+  /// Only the stream threads' group consumers / only the changelog restore consumers.
+  static constexpr const char* MAIN_CONSUMER_PREFIX = "main.consumer.";
+  static constexpr const char* RESTORE_CONSUMER_PREFIX = "restore.consumer.";
   static constexpr const char* PRODUCER_PREFIX = "producer.";
   static constexpr const char* ADMIN_PREFIX = "admin.";
 };

@@ -253,13 +253,10 @@ TEST_F(RocksDBKeyValueStoreTest, UsesSharedResourcesAndRunsConfigSetterLastWhenC
                          table->filter_policy != nullptr;
         sawSharedWriteBufferManager =
             options.write_buffer_manager == resourcesSeen->writeBufferManager();
-        const auto supported = rocksdb::GetSupportedCompressions();
-        const bool lz4 = std::find(supported.begin(), supported.end(),
-                                   rocksdb::kLZ4Compression) != supported.end();
+        // No compression, as Kafka Streams' stores.
         sawTunedOptions = options.create_if_missing && options.max_open_files == -1 &&
                           options.compaction_style == rocksdb::kCompactionStyleLevel &&
-                          options.compression ==
-                              (lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression);
+                          options.compression == rocksdb::kNoCompression;
       });
   resourcesSeen = &resources;
   FakeStoreContext withResources(dir.path(), &resources);
