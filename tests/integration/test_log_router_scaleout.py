@@ -7,7 +7,6 @@ that the survivor takes over: nothing missing or wrong, duplicates counted.
 Run with /usr/bin/python3; see common.py for the environment."""
 
 import os
-import struct
 import sys
 import time
 
@@ -23,27 +22,6 @@ GROUP_TIMEOUT = 120
 OUTPUT_TIMEOUT = int(os.environ.get("KSTREAMS_IT_OUTPUT_TIMEOUT", 300))
 
 
-def parse_assignment(data):
-    """Decodes a consumer-protocol assignment into {topic: [partitions]}; None if it is not one."""
-    try:
-        pos = 2  # int16 version
-        (ntopics,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        out = {}
-        for _ in range(ntopics):
-            (tlen,) = struct.unpack_from(">h", data, pos)
-            pos += 2
-            topic = data[pos:pos + tlen].decode()
-            pos += tlen
-            (nparts,) = struct.unpack_from(">i", data, pos)
-            pos += 4
-            out[topic] = list(struct.unpack_from(f">{nparts}i", data, pos))
-            pos += 4 * nparts
-        return out
-    except (struct.error, UnicodeDecodeError, ValueError):
-        return None
-
-
 def describe_group(admin, group):
     """Returns (state, [(client_id, {topic: partitions} or None)]) or None if unknown."""
     try:
@@ -53,7 +31,7 @@ def describe_group(admin, group):
         return None
     for g in groups:
         if g.id == group:
-            return g.state, [(m.client_id, parse_assignment(m.assignment or b"")) for m in g.members]
+            return g.state, [(m.client_id, common.parse_group_assignment(m.assignment or b"")) for m in g.members]
     return None
 
 
