@@ -137,6 +137,10 @@ void GraphBuilder::connectStore(const std::string& processor, const std::string&
   if (std::find(stores.begin(), stores.end(), store) == stores.end()) stores.push_back(store);
 }
 
+void GraphBuilder::addCopartitionGroup(std::vector<std::string> processors) {
+  def_->copartitionNodes.push_back(std::move(processors));
+}
+
 void GraphBuilder::recordError(std::string message) { errors_.push_back(std::move(message)); }
 
 namespace {
@@ -266,6 +270,14 @@ std::shared_ptr<const TopologyDef> GraphBuilder::compile() {
   }
   auto def = std::make_shared<TopologyDef>(*def_);
   groupSubtopologies(*def);
+  for (const auto& group : def->copartitionNodes) {
+    std::set<std::string> topics;
+    for (const auto& n : group) {
+      auto t = def->nearestSourceTopics(n);
+      topics.insert(t.begin(), t.end());
+    }
+    if (topics.size() > 1) def->copartitionGroups.push_back(std::move(topics));
+  }
   return def;
 }
 

@@ -8,6 +8,21 @@ namespace kstreams {
 
 namespace internal {
 
+std::set<std::string> TopologyDef::nearestSourceTopics(const std::string& start) const {
+  std::set<std::string> result;
+  std::set<std::string> seen;
+  std::vector<std::string> stack{start};
+  while (!stack.empty()) {
+    auto cur = stack.back();
+    stack.pop_back();
+    if (!seen.insert(cur).second) continue;
+    const auto& n = node(cur);
+    if (n.kind == NodeKind::SOURCE) result.insert(n.topics.begin(), n.topics.end());
+    for (const auto& p : n.parents) stack.push_back(p);
+  }
+  return result;
+}
+
 std::set<std::string> TopologyDef::upstreamSourceTopics(const std::string& start) const {
   std::set<std::string> result;
   std::set<std::string> seen;

@@ -52,6 +52,12 @@ class TopologyDef {
   std::vector<SubtopologyDef> subtopologies;
   std::map<std::string, InternalTopicDef> internalTopics;
   std::map<std::string, StoreSpec> stores;
+  /// Join inputs: the processors whose nearest source topics must have the same
+  /// number of partitions (recorded by the DSL)...
+  std::vector<std::vector<std::string>> copartitionNodes;
+  /// ...and, after compile(), those topics (as named in the DSL; internal ones
+  /// unprefixed), one set per join.
+  std::vector<std::set<std::string>> copartitionGroups;
 
   /// `<name>-changelog`, the changelog of a store (prefix it with application.id).
   static std::string changelogTopic(const std::string& store) { return store + "-changelog"; }
@@ -63,6 +69,9 @@ class TopologyDef {
   /// The external source topics of every node upstream of `node` (through
   /// repartition topics, recursively).
   [[nodiscard]] std::set<std::string> upstreamSourceTopics(const std::string& node) const;
+  /// The topics of the source nodes upstream of `node` in its own sub-topology
+  /// (not through repartition topics).
+  [[nodiscard]] std::set<std::string> nearestSourceTopics(const std::string& node) const;
 };
 
 }  // namespace kstreams::internal

@@ -86,6 +86,41 @@ void createTopics(rd_kafka_t* rk, const std::map<std::string, int32_t>& toCreate
 
 }  // namespace
 
+void enforceCopartitioning(const TopologyDef& def, const std::map<std::string, int32_t>& external,
+                           std::map<std::string, int32_t>& planned) {
+  for (const auto& group : def.copartitionGroups) {
+    std::map<std::string, int32_t> fixed;  // external topics and repartition topics with a set count
+    std::vector<std::string> free;         // repartition topics that follow the others
+    for (const auto& t : group) {
+      auto internal = def.internalTopics.find(t);
+      if (internal == def.internalTopics.end()) {
+        auto it = external.find(t);
+        if (it != external.end()) fixed[t] = it->second;
+      } else if (internal->second.partitions > 0) {
+        fixed[t] = internal->second.partitions;
+      } else {
+        free.push_back(t);
+      }
+    }
+    int32_t count = 0;
+    for (const auto& [t, n] : fixed) count = std::max(count, n);
+    bool mismatch = false;
+    for (const auto& [t, n] : fixed) mismatch = mismatch || n != count;
+    if (mismatch) {
+      std::string list;
+      for (const auto& [t, n] : fixed) list += (list.empty() ? "" : ", ") + t + " (" + std::to_string(n) + ")";
+      throw TopologyException("Topics not co-partitioned: the inputs of a join must have the same number of "
+                              "partitions, but they have " + list +
+                              ". Give the topics the same partition count, or repartition one side with "
+                              "KStream::repartition(Repartitioned::numberOfPartitions(n)) before the join.");
+    }
+    if (count == 0) {
+      for (const auto& t : free) count = std::max(count, planned[t]);
+    }
+    for (const auto& t : free) planned[t] = count;
+  }
+}
+
 std::map<std::string, int32_t> prepareTopics(const TopologyDef& def, const StreamsConfigValues& config) {
   KafkaHandle admin = createClient(RD_KAFKA_PRODUCER, adminDefaults(config), config.admin);
   auto existing = fetchPartitionCounts(admin.get());
@@ -110,7 +145,8 @@ std::map<std::string, int32_t> prepareTopics(const TopologyDef& def, const Strea
                                       ". Create them before starting the application.");
   }
 
-  std::map<std::string, int32_t> toCreate;
+  // Repartition topics: as many partitions as asked, else as the source topics upstream...
+  std::map<std::string, int32_t> planned;
   for (const auto& [name, topic] : def.internalTopics) {
     int32_t partitions = topic.partitions;
     if (partitions < 0) {
@@ -120,6 +156,13 @@ std::map<std::string, int32_t> prepareTopics(const TopologyDef& def, const Strea
       }
       if (partitions <= 0) partitions = 1;
     }
+    planned[name] = partitions;
+  }
+  // ...but the inputs of a join must be co-partitioned.
+  enforceCopartitioning(def, result, planned);
+
+  std::map<std::string, int32_t> toCreate;
+  for (const auto& [name, partitions] : planned) {
     const std::string full = config.applicationId + "-" + name;
     auto it = existing.find(full);
     if (it != existing.end()) {

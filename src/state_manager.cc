@@ -81,9 +81,10 @@ void ProcessorStateManager::open(Store& s) {
   if (s.spec.kind == StoreSpec::Kind::WINDOW) {
     std::unique_ptr<WindowBytesStore> window;
     if (s.spec.type == StoreType::ROCKS_DB) {
-      window = std::make_unique<RocksDBWindowStore>(s.spec.name, s.spec.retentionMs, s.spec.segmentIntervalMs, false);
+      window = std::make_unique<RocksDBWindowStore>(s.spec.name, s.spec.retentionMs, s.spec.segmentIntervalMs,
+                                                    s.spec.retainDuplicates);
     } else {
-      window = std::make_unique<InMemoryWindowStore>(s.spec.name, s.spec.retentionMs, false);
+      window = std::make_unique<InMemoryWindowStore>(s.spec.name, s.spec.retentionMs, s.spec.retainDuplicates);
     }
     if (!s.changelogTopic.empty()) window = std::make_unique<ChangeLoggingWindowStore>(std::move(window));
     window->init(*this);

@@ -13,6 +13,7 @@
 
 #include "kstreams/detail/graph.h"
 #include "kstreams/detail/nodes.h"
+#include "kstreams/join_options.h"
 #include "kstreams/options.h"
 #include "kstreams/processor.h"
 #include "kstreams/serde.h"
@@ -27,6 +28,9 @@ class BranchedKStream;
 
 template <class K, class V>
 class KGroupedStream;
+
+template <class K, class V>
+class KTable;
 
 namespace detail {
 
@@ -241,6 +245,34 @@ class KStream {
     }, true);
     return KStream(builder_, sourceName, ks, vs, false);
   }
+
+  // ---- joins with streams and tables (defined in kstreams/joins.h) ----
+  /// Windowed inner join: for each pair of records with equal keys whose
+  /// timestamps are within `windows`, joiner(value, otherValue) (or
+  /// joiner(key, value, otherValue)) with the later of the two timestamps.
+  /// Both sides are repartitioned first when their key was changed upstream.
+  template <class V2, class J>
+  auto join(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
+            StreamJoinedWith<K, V, V2> joined = {}) const;
+  /// As join(), and a record that found no partner by the time its window
+  /// closed is joined with nullopt: joiner(const V&, const std::optional<V2>&).
+  template <class V2, class J>
+  auto leftJoin(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
+                StreamJoinedWith<K, V, V2> joined = {}) const;
+  /// Both sides' unmatched records are emitted when their window closes:
+  /// joiner(const std::optional<V>&, const std::optional<V2>&).
+  template <class V2, class J>
+  auto outerJoin(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
+                 StreamJoinedWith<K, V, V2> joined = {}) const;
+  /// Looks each record's key up in the table: joiner(value, tableValue); records
+  /// whose key is not in the table are dropped. Table updates emit nothing.
+  template <class VT, class J>
+  auto join(const KTable<K, VT>& table, J joiner, JoinedWith<K, V, VT> joined = {}) const;
+  /// As join(KTable), with joiner(const V&, const std::optional<VT>&) for every record.
+  template <class VT, class J>
+  auto leftJoin(const KTable<K, VT>& table, J joiner, JoinedWith<K, V, VT> joined = {}) const;
+
+  // ---- joins with global tables (defined in kstreams/global_ktable.h) ----
 
   [[nodiscard]] const std::string& nodeName() const { return node_; }
   [[nodiscard]] const SerdePtr<K>& keySerde() const { return keySerde_; }

@@ -175,6 +175,26 @@ class KTable {
     return out;
   }
 
+  // ---- table-table joins (defined in kstreams/joins.h) ----
+  /// Inner join on the primary key: a row exists while both tables have the key;
+  /// its value is joiner(value, otherValue). Updates on either side re-emit.
+  template <class VO, class J, class M = MaterializedWith<detail::Unspecified, detail::Unspecified>>
+    requires std::is_invocable_v<J&, const V&, const VO&>
+  auto join(const KTable<K, VO>& other, J joiner, const Named& named = {}, M materialized = {}) const;
+  /// Every row of this table: joiner(const V&, const std::optional<VO>&).
+  template <class VO, class J, class M = MaterializedWith<detail::Unspecified, detail::Unspecified>>
+    requires std::is_invocable_v<J&, const V&, const std::optional<VO>&>
+  auto leftJoin(const KTable<K, VO>& other, J joiner, const Named& named = {}, M materialized = {}) const;
+  /// Every row of either table: joiner(const std::optional<V>&, const std::optional<VO>&).
+  template <class VO, class J, class M = MaterializedWith<detail::Unspecified, detail::Unspecified>>
+    requires std::is_invocable_v<J&, const std::optional<V>&, const std::optional<VO>&>
+  auto outerJoin(const KTable<K, VO>& other, J joiner, const Named& named = {}, M materialized = {}) const;
+  /// The table itself when it has a store, else a materialized copy (joins look
+  /// values up in a store).
+  KTable materializedForJoin() const;
+
+  // ---- foreign-key joins (defined in kstreams/fk_join.h) ----
+
   /// For windowed tables: the grace period of their windows.
   KTable withWindowGrace(int64_t graceMs) const {
     KTable t = *this;
@@ -277,6 +297,83 @@ class TimeWindowedKStream {
   SerdePtr<V> valueSerde_;
 };
 
+/// A grouped stream cut into sliding windows, ready to aggregate per key and
+/// window (Kafka Streams' SlidingWindowedKStream). Results are keyed by
+/// Windowed<K> with the window [start, start + timeDifference], both ends
+/// included; read them with WindowedSerdes::timeWindowedSerdeFrom(serde,
+/// timeDifferenceMs).
+template <class K, class V>
+class SlidingWindowedKStream {
+ public:
+  SlidingWindowedKStream(KStream<K, V> input, SlidingWindows windows, SerdePtr<K> keySerde, SerdePtr<V> valueSerde)
+      : input_(std::move(input)), windows_(windows), keySerde_(std::move(keySerde)), valueSerde_(std::move(valueSerde)) {}
+
+  /// onWindowClose(): one final result per window, once stream time has passed
+  /// its (inclusive) end plus grace.
+  SlidingWindowedKStream emitStrategy(EmitStrategy strategy) const {
+    SlidingWindowedKStream s = *this;
+    s.emit_ = strategy;
+    return s;
+  }
+
+  /// Records per key and window.
+  KTable<Windowed<K>, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<int64_t>("KSTREAM-AGGREGATE-STATE-STORE-", materialized, Serdes::Int64(), named,
+                                  [](const K&, const V&, const std::optional<int64_t>& agg) { return (agg ? *agg : 0) + 1; });
+  }
+  template <class R>
+  KTable<Windowed<K>, V> reduce(R reducer, MaterializedWith<K, V> materialized = {}, const Named& named = {}) const {
+    return aggregateWith<V>("KSTREAM-REDUCE-STATE-STORE-", materialized, valueSerde_, named,
+                            [reducer](const K&, const V& v, const std::optional<V>& agg) mutable {
+                              return agg ? reducer(*agg, v) : v;
+                            });
+  }
+  /// aggregator(key, value, aggregate), each window starting from initializer().
+  template <class I, class A>
+  auto aggregate(I initializer, A aggregator,
+                 MaterializedWith<K, std::decay_t<std::invoke_result_t<I&>>> materialized = {},
+                 const Named& named = {}) const {
+    using VR = std::decay_t<std::invoke_result_t<I&>>;
+    return aggregateWith<VR>("KSTREAM-AGGREGATE-STATE-STORE-", materialized, DefaultSerde<VR>::get(), named,
+                             [initializer, aggregator](const K& k, const V& v, const std::optional<VR>& agg) mutable {
+                               return aggregator(k, v, agg ? *agg : initializer());
+                             });
+  }
+
+ private:
+  template <class VR, class F>
+  KTable<Windowed<K>, VR> aggregateWith(const std::string& storePrefix, const MaterializedWith<K, VR>& m,
+                                        SerdePtr<VR> defaultValueSerde, const Named& named, F fn) const {
+    const auto& builder = input_.builder();
+    const std::string store = m.storeName.empty() ? builder->newStoreName(storePrefix) : m.storeName;
+    auto ks = m.keySerde ? m.keySerde : keySerde_;
+    auto vs = m.valueSerde ? m.valueSerde : defaultValueSerde;
+    auto windows = windows_;
+    const int64_t d = windows_.timeDifferenceMs();
+    // A record reaches back to the window starting 2 x d before it (as in Kafka Streams).
+    auto name = detail::addWindowedAggregation<K, VR>(
+        builder, input_.nodeName(), store, m, StoreSpec::Kind::WINDOW, 2 * d + windows_.gracePeriodMs(),
+        "2 x time difference", ks, vs, named, [=](const std::string& n) {
+          return std::make_unique<detail::SlidingWindowAggregateNode<K, V, VR, F>>(n, store, windows, ks, vs, fn);
+        });
+    SerdePtr<Windowed<K>> windowedSerde;
+    if (ks) windowedSerde = WindowedSerdes::timeWindowedSerdeFrom<K>(ks, d);
+    // The end is inclusive: a window closes one millisecond after end + grace.
+    auto table =
+        KTable<Windowed<K>, VR>(builder, name, store, windowedSerde, vs).withWindowGrace(windows_.gracePeriodMs() + 1);
+    if (emit_.kind == EmitStrategy::Kind::ON_WINDOW_CLOSE) {
+      return table.suppress(Suppressed::untilWindowCloses(BufferConfig::unbounded()).withName(name + "-EMIT-ON-CLOSE"));
+    }
+    return table;
+  }
+
+  KStream<K, V> input_;
+  SlidingWindows windows_;
+  EmitStrategy emit_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+};
+
 /// A grouped stream cut into sessions, ready to aggregate per key and session.
 template <class K, class V>
 class SessionWindowedKStream {
@@ -357,6 +454,11 @@ class KGroupedStream {
   /// Cuts the grouped stream into time windows (repartitioning first if needed).
   TimeWindowedKStream<K, V> windowedBy(const TimeWindows& windows) const {
     return TimeWindowedKStream<K, V>(groupedInput(), windows, keySerde_, valueSerde_);
+  }
+
+  /// Cuts the grouped stream into sliding windows (repartitioning first if needed).
+  SlidingWindowedKStream<K, V> windowedBy(const SlidingWindows& windows) const {
+    return SlidingWindowedKStream<K, V>(groupedInput(), windows, keySerde_, valueSerde_);
   }
 
   /// Cuts the grouped stream into sessions (repartitioning first if needed).
@@ -534,3 +636,6 @@ auto KStream<K, V>::groupBy(F selector, GroupedWith<std::decay_t<std::invoke_res
 }
 
 }  // namespace kstreams
+
+// Joins complete the KStream and KTable APIs.
+#include "kstreams/joins.h"

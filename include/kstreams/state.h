@@ -193,6 +193,8 @@ struct StoreSpec {
   // WINDOW stores: how long windows are kept, and the segment size on disk.
   int64_t retentionMs = 0;
   int64_t segmentIntervalMs = 0;
+  // WINDOW stores of stream-stream joins: keep every record, even with equal key and start.
+  bool retainDuplicates = false;
   bool timestamped = true;
   bool loggingEnabled = true;
   std::map<std::string, std::string> changelogConfig;

@@ -52,6 +52,9 @@ class GraphBuilder {
   void connectStore(const std::string& processor, const std::string& store);
   /// A name for a store the user did not name (KSTREAM-AGGREGATE-STATE-STORE-0000000004).
   std::string newStoreName(std::string_view prefix) { return newName(prefix); }
+  /// The inputs of a join: the source topics feeding each of these processors
+  /// must be co-partitioned (checked at start-up, when partition counts are known).
+  void addCopartitionGroup(std::vector<std::string> processors);
   /// A misuse found while recording (no serde, empty name): build() reports it.
   void recordError(std::string message);
 
