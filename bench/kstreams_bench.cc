@@ -7,6 +7,21 @@
 //                   .count(Materialized::as("counts")).toStream()
 //                   .to(out, Produced::with(String, Int64)), in a RocksDB store
 //                   with a changelog (<application id>-counts-changelog)
+//   --workload WC   word count: stream(in).flatMapValues(lower-case, split on
+//                   non-word characters).groupBy(word)  (a repartition topic,
+//                   <application id>-counts-repartition)
+//                   .count(Materialized::as("counts")).toStream()
+//                   .to(out, Produced::with(String, Int64))
+//   --workload W4a  tumbling count: groupByKey()
+//                   .windowedBy(TimeWindows::ofSizeWithNoGrace(1 s))
+//                   .count(Materialized::as("counts")).toStream()
+//                   .to(out, Produced::with(TimeWindowed<String>, Int64))
+//   --workload W4b  hopping count: the same with
+//                   TimeWindows::ofSizeWithNoGrace(1 s).advanceBy(500 ms)
+//   --workload LATEST  latest value per key (the store the restore
+//                   measurement restores): groupByKey()
+//                   .reduce((aggregate, value) -> value, Materialized::as("latest")),
+//                   a RocksDB store with a changelog, nothing written to OUT
 //
 // (passthrough / mapfilter / count are accepted as aliases.) The input keys
 // are the zero-padded numbers written by `loader`, so the W2 filter keeps
@@ -24,6 +39,7 @@
 
 #include <kstreams/kstreams.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -45,6 +61,35 @@ void on_signal(int) { g_stop.store(true); }
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "kstreams-bench: %s\n", what.c_str());
   std::exit(1);
+}
+
+bool isWordChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Java's value.toLowerCase().split("\\W+") for ASCII text, as Kafka Streams'
+// WordCountDemo: a leading separator gives one empty word, trailing empty
+// words are dropped.
+std::vector<std::string> splitWords(const std::string& line) {
+  std::vector<std::string> words;
+  std::string current;
+  bool inSeparator = false;
+  for (unsigned char c : line) {
+    if (isWordChar(c)) {
+      if (inSeparator) {
+        words.push_back(std::move(current));
+        current.clear();
+        inSeparator = false;
+      }
+      current.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+    } else {
+      inSeparator = true;
+    }
+  }
+  words.push_back(std::move(current));
+  while (words.size() > 1 && words.back().empty()) words.pop_back();
+  if (words.size() == 1 && words[0].empty() && !line.empty()) words.clear();
+  return words;
 }
 
 }  // namespace
@@ -77,11 +122,12 @@ int main(int argc, char** argv) {
   if (workload == "passthrough") workload = "W1";
   if (workload == "mapfilter") workload = "W2";
   if (workload == "count") workload = "W3";
+  const std::vector<std::string> known{"W1", "W2", "W3", "WC", "W4a", "W4b", "LATEST"};
   if (bootstrap.empty() || app_id.empty() || input.empty() || output.empty() ||
-      (workload != "W1" && workload != "W2" && workload != "W3"))
+      std::find(known.begin(), known.end(), workload) == known.end())
     die("usage: kstreams-bench --bootstrap-servers B --application-id ID --input IN "
-        "--output OUT [--workload W1|W2|W3] [--commit-interval-ms MS] [--state-dir DIR] "
-        "[--config KEY=VALUE ...]");
+        "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|LATEST] [--commit-interval-ms MS] "
+        "[--state-dir DIR] [--config KEY=VALUE ...]");
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -102,11 +148,30 @@ int main(int argc, char** argv) {
           return !k.empty() && ((k.back() - '0') % 2) == 0;
         })
         .to(output, produced);
-  } else {
+  } else if (workload == "W3") {
     s.groupByKey()
         .count(Materialized::as("counts"))
         .toStream()
         .to(output, Produced::with(Serdes::String(), Serdes::Int64()));
+  } else if (workload == "WC") {
+    s.flatMapValues([](const std::string& line) { return splitWords(line); })
+        .groupBy([](const std::string&, const std::string& word) { return word; },
+                 Grouped::with(Serdes::String(), Serdes::String()))
+        .count(Materialized::as("counts"))
+        .toStream()
+        .to(output, Produced::with(Serdes::String(), Serdes::Int64()));
+  } else if (workload == "W4a" || workload == "W4b") {
+    using namespace std::chrono_literals;
+    auto windows = TimeWindows::ofSizeWithNoGrace(1000ms);
+    if (workload == "W4b") windows = windows.advanceBy(500ms);
+    s.groupByKey()
+        .windowedBy(windows)
+        .count(Materialized::as("counts"))
+        .toStream()
+        .to(output, Produced::with(WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000),
+                                   Serdes::Int64()));
+  } else {  // LATEST
+    s.groupByKey().reduce([](const std::string&, const std::string& v) { return v; }, Materialized::as("latest"));
   }
   Topology topology = builder.build();
 

@@ -8,17 +8,35 @@
 // --partitions partitions (partition i % P), so every partition holds the same
 // number of records. The topic must already exist.
 //
+// --timestamp-step-ms S: record i gets the timestamp B + i * S (event time S ms
+// apart; B = --timestamp-base-ms, default the current time rounded down to a
+// second), instead of the producer's current time.
+//
+// --words-per-line W (word-count input): the value of record i is a line of W
+// words; the word at position p = i * W + j (0 <= j < W) is word p % V of a
+// vocabulary of V = --vocabulary words (default 10,000). Word v is three
+// letters spelling v in base 26 ('a' + v % 26, 'a' + v / 26 % 26,
+// 'a' + v / 676 % 26) followed by the first v % 6 letters of "bcdefg", so
+// the words are distinct and 3-8 letters long; it is capitalised when p / V is
+// odd. Words are separated by " ", ", " or "; " (j % 3) and the line ends with
+// ".". After lower-casing and splitting on non-word characters, word v occurs
+// N * W / V times (one more for v < N * W % V).
+//
 // Usage:
 //   loader --bootstrap-servers HOST:PORT --topic T --records N
 //          [--value-bytes 100] [--partitions 4] [--keys K]
+//          [--timestamp-step-ms S [--timestamp-base-ms B]]
+//          [--words-per-line W [--vocabulary V]]
 
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -40,6 +58,16 @@ void dr_msg_cb(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
     std::fprintf(stderr, "loader: delivery failed: %s\n", rd_kafka_err2str(m->err));
 }
 
+// Word v of the vocabulary (see the header comment).
+std::string vocabularyWord(long long v) {
+  std::string w;
+  w.push_back(static_cast<char>('a' + v % 26));
+  w.push_back(static_cast<char>('a' + v / 26 % 26));
+  w.push_back(static_cast<char>('a' + v / 676 % 26));
+  w.append("bcdefg", static_cast<size_t>(v % 6));
+  return w;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,6 +75,7 @@ int main(int argc, char** argv) {
   long long records = -1;
   long long keys = 0;  // 0: every record has its own key
   int value_bytes = 100, partitions = 4;
+  long long ts_step = 0, ts_base = -1, words_per_line = 0, vocabulary = 10000;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto val = [&]() -> std::string {
@@ -59,12 +88,27 @@ int main(int argc, char** argv) {
     else if (a == "--value-bytes") value_bytes = std::atoi(val().c_str());
     else if (a == "--partitions") partitions = std::atoi(val().c_str());
     else if (a == "--keys") keys = std::atoll(val().c_str());
+    else if (a == "--timestamp-step-ms") ts_step = std::atoll(val().c_str());
+    else if (a == "--timestamp-base-ms") ts_base = std::atoll(val().c_str());
+    else if (a == "--words-per-line") words_per_line = std::atoll(val().c_str());
+    else if (a == "--vocabulary") vocabulary = std::atoll(val().c_str());
     else die("unknown argument " + a);
   }
   if (bootstrap.empty() || topic.empty() || records < 0 || records > 99999999 ||
-      value_bytes < 0 || partitions < 1 || keys < 0 || keys > 99999999)
+      value_bytes < 0 || partitions < 1 || keys < 0 || keys > 99999999 || ts_step < 0 ||
+      words_per_line < 0 || vocabulary < 1 || vocabulary > 17576)
     die("usage: loader --bootstrap-servers B --topic T --records N (<= 99999999) "
-        "[--value-bytes 100] [--partitions 4] [--keys K (<= 99999999)]");
+        "[--value-bytes 100] [--partitions 4] [--keys K (<= 99999999)] "
+        "[--timestamp-step-ms S [--timestamp-base-ms B]] [--words-per-line W [--vocabulary V (<= 17576)]]");
+  if (ts_step > 0 && ts_base < 0) {
+    const long long now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    ts_base = now_ms / 1000 * 1000;
+  }
+  if (ts_step > 0) std::fprintf(stderr, "loader: timestamps %lld + i * %lld ms\n", ts_base, ts_step);
+  std::vector<std::string> vocab;
+  for (long long v = 0; words_per_line > 0 && v < vocabulary; ++v) vocab.push_back(vocabularyWord(v));
 
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
@@ -87,12 +131,26 @@ int main(int argc, char** argv) {
   std::string value(static_cast<size_t>(value_bytes), 'a');
   for (long long i = 0; i < records; ++i) {
     std::snprintf(key, sizeof key, "%08lld", keys > 0 ? i % keys : i);
-    for (int j = 0; j < value_bytes; ++j) value[j] = static_cast<char>('a' + (i + j) % 26);
+    if (words_per_line > 0) {
+      static const char* const kSeparators[] = {" ", ", ", "; "};
+      value.clear();
+      for (long long j = 0; j < words_per_line; ++j) {
+        const long long p = i * words_per_line + j;
+        if (j > 0) value += kSeparators[j % 3];
+        const size_t at = value.size();
+        value += vocab[static_cast<size_t>(p % vocabulary)];
+        if ((p / vocabulary) % 2 == 1) value[at] = static_cast<char>(value[at] - 'a' + 'A');
+      }
+      value += '.';
+    } else {
+      for (int j = 0; j < value_bytes; ++j) value[j] = static_cast<char>('a' + (i + j) % 26);
+    }
+    const int64_t ts = ts_step > 0 ? ts_base + i * ts_step : 0;
     for (;;) {
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_PARTITION(static_cast<int32_t>(i % partitions)),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, 8),
-          RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_END);
+          RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(err));
       rd_kafka_poll(rk, 10);
@@ -105,6 +163,8 @@ int main(int argc, char** argv) {
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   if (g_failed.load()) die(std::to_string(g_failed.load()) + " records failed delivery");
+  if (words_per_line > 0)
+    std::fprintf(stderr, "loader: lines of %lld words from a vocabulary of %lld\n", words_per_line, vocabulary);
   std::fprintf(stderr, "loader: %lld records of %d+8 bytes (%lld distinct keys) to %s in %.1f s (%.0f records/s)\n",
                records, value_bytes, keys > 0 && keys < records ? keys : records, topic.c_str(), s,
                s > 0 ? records / s : 0.0);

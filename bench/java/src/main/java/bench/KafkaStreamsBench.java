@@ -8,6 +8,16 @@
 //   --workload W3   count by key: groupByKey().count(Materialized.as("counts"))
 //                   .toStream().to(out) with Long values, in a RocksDB store
 //                   with a changelog
+//   --workload WC   word count (Kafka Streams' WordCountDemo): flatMapValues(
+//                   value.toLowerCase().split("\\W+")).groupBy((k, word) -> word)
+//                   .count(Materialized.as("counts")).toStream().to(out) with
+//                   Long values; a repartition topic (<app>-counts-repartition)
+//   --workload W4a  tumbling count: groupByKey().windowedBy(TimeWindows
+//                   .ofSizeWithNoGrace(1 s)).count(Materialized.as("counts"))
+//                   .toStream().to(out) with TimeWindowed<String> keys, Long values
+//   --workload W4b  hopping count: the same, ofSizeWithNoGrace(1 s).advanceBy(500 ms)
+//   --workload LATEST  latest value per key: groupByKey().reduce((agg, v) -> v,
+//                   Materialized.as("latest")); nothing written to the output
 //
 // Keys and values are Strings (UTF-8), W3 writes 8-byte big-endian Longs.
 // Runs until SIGTERM/SIGINT; a shutdown hook closes KafkaStreams (final commit,
@@ -17,6 +27,8 @@
 package bench;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,9 +43,12 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.WindowedSerdes;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 
 public final class KafkaStreamsBench {
@@ -46,7 +61,7 @@ public final class KafkaStreamsBench {
 
   private static String usage() {
     return "usage: kafka-streams-bench --bootstrap-servers B --application-id ID --input IN "
-        + "--output OUT [--workload W1|W2|W3] [--commit-interval-ms MS] [--state-dir DIR]";
+        + "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|LATEST] [--commit-interval-ms MS] [--state-dir DIR]";
   }
 
   static Topology buildTopology(String workload, String input, String output) {
@@ -72,6 +87,27 @@ public final class KafkaStreamsBench {
             .count(Materialized.as("counts"))
             .toStream()
             .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+        break;
+      case "WC":
+        s.flatMapValues(v -> Arrays.asList(v.toLowerCase(Locale.ROOT).split("\\W+")))
+            .groupBy((k, word) -> word, Grouped.with(Serdes.String(), Serdes.String()))
+            .count(Materialized.as("counts"))
+            .toStream()
+            .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+        break;
+      case "W4a":
+      case "W4b": {
+        TimeWindows windows = TimeWindows.ofSizeWithNoGrace(Duration.ofSeconds(1));
+        if (workload.equals("W4b")) windows = windows.advanceBy(Duration.ofMillis(500));
+        s.groupByKey()
+            .windowedBy(windows)
+            .count(Materialized.as("counts"))
+            .toStream()
+            .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 1000L), Serdes.Long()));
+        break;
+      }
+      case "LATEST":
+        s.groupByKey().reduce((agg, v) -> v, Materialized.as("latest"));
         break;
       default:
         die("unknown workload " + workload + "\n" + usage());
