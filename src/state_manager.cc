@@ -31,6 +31,7 @@ ProcessorStateManager::ProcessorStateManager(std::string taskId, int32_t partiti
     s.spec = def.stores.at(name);
     if (s.spec.loggingEnabled) s.changelogTopic = config.applicationId + "-" + TopologyDef::changelogTopic(name);
     stores_.emplace(name, std::move(s));
+    flushOrder_.push_back(name);
   }
 }
 
@@ -256,7 +257,7 @@ void ProcessorStateManager::restore(Changelog& changelog, const std::vector<Chan
 }
 
 void ProcessorStateManager::flush() {
-  for (auto& [name, s] : stores_) flushStack(s);
+  for (const auto& name : flushOrder_) flushStack(stores_.at(name));
 }
 
 void ProcessorStateManager::checkpoint() {

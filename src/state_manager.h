@@ -115,6 +115,9 @@ class ProcessorStateManager final : public StoreContext {
   bool locked_ = false;
   bool closed_ = false;
   std::map<std::string, Store> stores_;
+  /// Store names in topology order: flushing an upstream cache writes into the
+  /// caches below it, which must flush after it in the same commit.
+  std::vector<std::string> flushOrder_;
   std::vector<Changelog> changelogs_;
   int64_t currentTimestamp_ = 0;
   const Headers* currentHeaders_ = nullptr;

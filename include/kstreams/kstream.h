@@ -32,6 +32,9 @@ class KGroupedStream;
 template <class K, class V>
 class KTable;
 
+template <class K, class V>
+class GlobalKTable;
+
 namespace detail {
 
 template <class K, class V>
@@ -253,26 +256,38 @@ class KStream {
   /// Both sides are repartitioned first when their key was changed upstream.
   template <class V2, class J>
   auto join(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
-            StreamJoinedWith<K, V, V2> joined = {}) const;
+            std::type_identity_t<StreamJoinedWith<K, V, V2>> joined = {}) const;
   /// As join(), and a record that found no partner by the time its window
   /// closed is joined with nullopt: joiner(const V&, const std::optional<V2>&).
   template <class V2, class J>
   auto leftJoin(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
-                StreamJoinedWith<K, V, V2> joined = {}) const;
+                std::type_identity_t<StreamJoinedWith<K, V, V2>> joined = {}) const;
   /// Both sides' unmatched records are emitted when their window closes:
   /// joiner(const std::optional<V>&, const std::optional<V2>&).
   template <class V2, class J>
   auto outerJoin(const KStream<K, V2>& other, J joiner, const JoinWindows& windows,
-                 StreamJoinedWith<K, V, V2> joined = {}) const;
+                 std::type_identity_t<StreamJoinedWith<K, V, V2>> joined = {}) const;
   /// Looks each record's key up in the table: joiner(value, tableValue); records
   /// whose key is not in the table are dropped. Table updates emit nothing.
   template <class VT, class J>
-  auto join(const KTable<K, VT>& table, J joiner, JoinedWith<K, V, VT> joined = {}) const;
+  auto join(const KTable<K, VT>& table, J joiner, std::type_identity_t<JoinedWith<K, V, VT>> joined = {}) const;
   /// As join(KTable), with joiner(const V&, const std::optional<VT>&) for every record.
   template <class VT, class J>
-  auto leftJoin(const KTable<K, VT>& table, J joiner, JoinedWith<K, V, VT> joined = {}) const;
+  auto leftJoin(const KTable<K, VT>& table, J joiner, std::type_identity_t<JoinedWith<K, V, VT>> joined = {}) const;
 
   // ---- joins with global tables (defined in kstreams/global_ktable.h) ----
+  /// Looks keyMapper(key, value) up in the global table (no repartitioning, no
+  /// co-partitioning: every instance has the whole table) and forwards
+  /// joiner(value, tableValue) (or joiner(key, value, tableValue)) with this
+  /// record's key and timestamp. Records whose mapped key is not in the table,
+  /// records with a null value and records the mapper gives no key (it returns
+  /// std::optional<KG> and gives nullopt) are dropped.
+  template <class KG, class VG, class F, class J>
+  auto join(const GlobalKTable<KG, VG>& table, F keyMapper, J joiner, const Named& named = {}) const;
+  /// As join(GlobalKTable), and a record whose key is not in the table is joined
+  /// with nullopt: joiner(const V&, const std::optional<VG>&).
+  template <class KG, class VG, class F, class J>
+  auto leftJoin(const GlobalKTable<KG, VG>& table, F keyMapper, J joiner, const Named& named = {}) const;
 
   [[nodiscard]] const std::string& nodeName() const { return node_; }
   [[nodiscard]] const SerdePtr<K>& keySerde() const { return keySerde_; }

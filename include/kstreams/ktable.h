@@ -203,6 +203,7 @@ class KTable {
   }
 
   [[nodiscard]] const std::string& nodeName() const { return node_; }
+  [[nodiscard]] const std::shared_ptr<detail::GraphBuilder>& builder() const { return builder_; }
   /// The store holding this table, or empty when it is computed on the fly.
   [[nodiscard]] const std::string& queryableStoreName() const { return storeName_; }
   [[nodiscard]] const SerdePtr<K>& keySerde() const { return keySerde_; }
