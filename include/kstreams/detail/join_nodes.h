@@ -130,6 +130,8 @@ class StreamStreamJoinNode final : public Node {
   using RightArg = JoinArg<VRt, kRightOptional>;
   using VThis = std::conditional_t<ThisIsLeft, VL, VRt>;
   using VOther = std::conditional_t<ThisIsLeft, VRt, VL>;
+  // Unmatched records of the other side wait in the shared store.
+  static constexpr bool kOtherSideWaits = ThisIsLeft ? Kind == JoinKind::OUTER : Kind != JoinKind::INNER;
 
  public:
   using Result = JoinerResult<J, K, LeftArg, RightArg>;
@@ -177,9 +179,12 @@ class StreamStreamJoinNode final : public Node {
       const int64_t otherTs = it->windowStart();
       VOther other{};
       otherSerde().deserialize(it->value().data(), it->value().size(), other);
-      if (outerStore_ != nullptr) {
+      if (kOtherSideWaits && outerStore_ != nullptr) {
         // The partner is matched now: it must not be emitted as unmatched later.
-        outerStore_->put(outerKey(!ThisIsLeft, keyBuf_, otherTs), std::nullopt);
+        // (Read first: most partners were never waiting, and a blind delete
+        // would write a tombstone to the changelog for each of them.)
+        const std::string partner = outerKey(!ThisIsLeft, keyBuf_, otherTs);
+        if (outerStore_->get(partner)) outerStore_->put(partner, std::nullopt);
       }
       emit(key, &value, &other, std::max(ts, otherTs), meta);
     }
