@@ -137,6 +137,24 @@ void GraphBuilder::connectStore(const std::string& processor, const std::string&
   if (std::find(stores.begin(), stores.end(), store) == stores.end()) stores.push_back(store);
 }
 
+void GraphBuilder::addGlobalStore(const StoreSpec& spec, const std::string& sourceName, const std::string& topic,
+                                  NodeFactory sourceFactory, const std::string& processorName,
+                                  NodeFactory processorFactory) {
+  if (topic.empty()) errors_.push_back("global table " + sourceName + " has an empty topic name");
+  if (spec.name.empty()) {
+    errors_.emplace_back("a global store has an empty name: give Materialized::as(...) a non-empty name");
+    return;
+  }
+  internal::GlobalStoreDef g;
+  g.topic = topic;
+  g.sourceName = sourceName;
+  g.processorName = processorName;
+  g.store = spec;
+  g.sourceFactory = std::move(sourceFactory);
+  g.processorFactory = std::move(processorFactory);
+  def_->globalStores.push_back(std::move(g));
+}
+
 void GraphBuilder::addCopartitionGroup(std::vector<std::string> processors) {
   def_->copartitionNodes.push_back(std::move(processors));
 }
@@ -197,6 +215,15 @@ void checkTopics(const TopologyDef& def, std::vector<std::string>& errors) {
       }
     }
   }
+  for (const auto& g : def.globalStores) {
+    if (g.topic.empty()) continue;
+    auto [it, inserted] = sourceOf.emplace(g.topic, g.sourceName);
+    if (!inserted) {
+      errors.push_back("topic " + g.topic + " is read by two sources (" + it->second + " and global table " +
+                       g.sourceName + "): a global table's topic cannot be read by another source; "
+                       "read it once and reuse the GlobalKTable");
+    }
+  }
   // A sink writing to a topic that one of its own ancestors reads would loop forever.
   for (const auto& n : def.nodes) {
     if (n.kind != NodeKind::SINK || n.topics.empty()) continue;
@@ -231,6 +258,26 @@ void checkTopics(const TopologyDef& def, std::vector<std::string>& errors) {
   }
 }
 
+// Global stores: names unique among all nodes and stores.
+void checkGlobalStores(const TopologyDef& def, std::vector<std::string>& errors) {
+  std::set<std::string> nodeNames;
+  std::set<std::string> storeNames;
+  for (const auto& [name, spec] : def.stores) storeNames.insert(name);
+  for (const auto& g : def.globalStores) {
+    for (const auto* name : {&g.sourceName, &g.processorName}) {
+      if (name->empty()) {
+        errors.emplace_back("a global table node name is empty: give Consumed::as(...) a non-empty name");
+      } else if (def.has(*name) || !nodeNames.insert(*name).second) {
+        errors.push_back("node name " + *name + " is used twice: give each operation its own name");
+      }
+    }
+    if (!storeNames.insert(g.store.name).second) {
+      errors.push_back("state store " + g.store.name + " is added twice (a global store has the same name): "
+                       "give each store its own name");
+    }
+  }
+}
+
 }  // namespace
 
 void GraphBuilder::setNodeTypes(const std::string& node, std::string inTypes, std::string outTypes) {
@@ -252,9 +299,10 @@ std::shared_ptr<const TopologyDef> GraphBuilder::compile() {
       }
     }
   }
-  if (def_->nodes.empty()) {
+  if (def_->nodes.empty() && def_->globalStores.empty()) {
     errors.emplace_back("the topology has no nodes: add a source with builder.stream(topic)");
   }
+  checkGlobalStores(*def_, errors);
   checkTopics(*def_, errors);
   for (const auto& [name, spec] : def_->stores) {
     bool used = false;

@@ -102,6 +102,14 @@ TopologyDescription Topology::describe() const {
     }
     d.subtopologies.push_back(std::move(s));
   }
+  int id = static_cast<int>(def_->subtopologies.size());
+  for (const auto& g : def_->globalStores) {
+    using Kind = TopologyDescription::NodeDescription::Kind;
+    TopologyDescription::NodeDescription source{Kind::SOURCE, g.sourceName, {g.topic}, {}, {}, {g.processorName}};
+    TopologyDescription::NodeDescription processor{Kind::PROCESSOR, g.processorName, {}, {g.store.name},
+                                                   {g.sourceName}, {}};
+    d.globalStores.push_back(TopologyDescription::GlobalStore{id++, std::move(source), std::move(processor)});
+  }
   return d;
 }
 
@@ -144,6 +152,15 @@ std::string TopologyDescription::toString() const {
       }
     }
     os << "\n";
+  }
+  // Kafka Streams' form of a global store.
+  for (const auto& g : globalStores) {
+    os << "  Sub-topology: " << g.id << " for global store (will not generate tasks)\n";
+    os << "    Source: " << g.source.name << " (topics: [" << joinNames(g.source.topics) << "])\n";
+    os << "      --> " << joinNames(g.source.successors) << "\n";
+    os << "    Processor: " << g.processor.name << " (stores: [" << joinNames(g.processor.stores) << "])\n";
+    os << "      --> none\n";
+    os << "      <-- " << joinNames(g.processor.predecessors) << "\n";
   }
   return os.str();
 }

@@ -45,6 +45,19 @@ struct SubtopologyDef {
   std::vector<std::string> stores;
 };
 
+/// A global store (builder.globalTable): every partition of `topic` is read into
+/// `store` by the client's global thread; no task runs it. `sourceFactory` makes
+/// the SourceNodeBase that deserializes the topic's records, `processorFactory`
+/// the node below it that writes them to the store.
+struct GlobalStoreDef {
+  std::string topic;
+  std::string sourceName;
+  std::string processorName;
+  StoreSpec store;
+  detail::NodeFactory sourceFactory;
+  detail::NodeFactory processorFactory;
+};
+
 class TopologyDef {
  public:
   std::vector<NodeDef> nodes;  // in the order they were added
@@ -52,6 +65,8 @@ class TopologyDef {
   std::vector<SubtopologyDef> subtopologies;
   std::map<std::string, InternalTopicDef> internalTopics;
   std::map<std::string, StoreSpec> stores;
+  /// Global stores, in the order they were added (not part of any sub-topology).
+  std::vector<GlobalStoreDef> globalStores;
   /// Join inputs: the processors whose nearest source topics must have the same
   /// number of partitions (recorded by the DSL)...
   std::vector<std::vector<std::string>> copartitionNodes;
@@ -65,6 +80,13 @@ class TopologyDef {
   [[nodiscard]] const NodeDef& node(const std::string& name) const { return nodes.at(index.at(name)); }
   NodeDef& node(const std::string& name) { return nodes.at(index.at(name)); }
   [[nodiscard]] bool has(const std::string& name) const { return index.count(name) != 0; }
+  /// The global store named `name`, or nullptr.
+  [[nodiscard]] const GlobalStoreDef* globalStore(const std::string& name) const {
+    for (const auto& g : globalStores) {
+      if (g.store.name == name) return &g;
+    }
+    return nullptr;
+  }
 
   /// The external source topics of every node upstream of `node` (through
   /// repartition topics, recursively).

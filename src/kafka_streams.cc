@@ -8,6 +8,7 @@
 
 #include "dsl/topology_def.h"
 #include "kstreams/errors.h"
+#include "src/global_stream_thread.h"
 #include "src/internal_topics.h"
 #include "src/log.h"
 #include "src/metrics.h"
@@ -37,7 +38,7 @@ class KafkaStreamsImpl {
  public:
   KafkaStreamsImpl(const Topology& topology, const Properties& props)
       : topology_(topology), config_(parseConfig(props)) {
-    if (topology_.definition().nodes.empty()) {
+    if (topology_.definition().nodes.empty() && topology_.definition().globalStores.empty()) {
       throw TopologyException("the topology is empty: build it with StreamsBuilder before starting");
     }
   }
@@ -61,16 +62,46 @@ class KafkaStreamsImpl {
                                     std::string(toString(state_)) + "; a KafkaStreams starts once");
       }
     }
-    prepareTopics(topology_.definition(), config_);
-    if (!topology_.definition().stores.empty()) {
+    const auto& def = topology_.definition();
+    prepareTopics(def, config_);
+    if (!def.stores.empty() || !def.globalStores.empty()) {
       directory_ = std::make_unique<StateDirectory>(config_.stateDir, config_.applicationId);
       rocksdb_ = std::make_unique<RocksDBResources>(static_cast<size_t>(config_.rocksdbMemoryBytes), configSetter_);
     }
+    {
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      setStateLocked(State::REBALANCING);
+      if (!def.globalStores.empty()) {
+        globalThread_ = std::make_unique<GlobalStreamThread>(def, config_, metrics_, *directory_, rocksdb_.get(),
+                                                             [this](std::exception_ptr e) { onGlobalThreadError(e); });
+        globalStarting_ = true;
+      }
+    }
+    if (globalThread_) {
+      // As in Kafka Streams, start() returns once the global stores are restored;
+      // stream threads start only then.
+      std::exception_ptr error;
+      try {
+        globalThread_->start();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      std::lock_guard<std::recursive_mutex> lock(mu_);
+      globalStarting_ = false;
+      changed_.notify_all();
+      if (error) {
+        globalThread_.reset();
+        setStateLocked(State::ERROR);
+        std::rethrow_exception(error);
+      }
+      globalStores_ = globalThread_->stores();
+    }
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    setStateLocked(State::REBALANCING);
-    for (int i = 0; i < config_.numStreamThreads; ++i) startThreadLocked();
-    KS_LOG(INFO, "Started " + std::to_string(config_.numStreamThreads) + " stream thread(s) of " +
-                     config_.applicationId);
+    if (state_ != State::REBALANCING) return;  // closed (or failed) while the global stores restored
+    for (int i = 0; i < config_.numStreamThreads && !def.subtopologies.empty(); ++i) startThreadLocked();
+    if (def.subtopologies.empty()) setStateLocked(State::RUNNING);
+    KS_LOG(INFO, "Started " + std::to_string(threads_.size()) + " stream thread(s) of " + config_.applicationId +
+                     (globalThread_ ? " and its global thread" : ""));
   }
 
   bool close(std::chrono::milliseconds timeout) {
@@ -85,11 +116,12 @@ class KafkaStreamsImpl {
     const bool toError = state_ == State::PENDING_ERROR || state_ == State::ERROR;
     if (!toError && state_ != State::NOT_RUNNING) setStateLocked(State::PENDING_SHUTDOWN);
     for (auto& t : threads_) t->shutdown();
+    if (globalThread_) globalThread_->shutdown();
     const bool done = changed_.wait_until(lock, deadline, [&] {
       for (auto& t : threads_) {
         if (!t->finished()) return false;
       }
-      return true;
+      return !globalStarting_;
     });
     if (!done) return false;
     auto threads = std::move(threads_);
@@ -97,6 +129,14 @@ class KafkaStreamsImpl {
     lock.unlock();
     for (auto& t : threads) t->join();
     lock.lock();
+    // The stream threads read the global stores until they stop: close those last.
+    auto global = std::move(globalThread_);
+    globalStores_.reset();
+    if (global) {
+      lock.unlock();
+      global.reset();
+      lock.lock();
+    }
     if (state_ == State::PENDING_SHUTDOWN) setStateLocked(State::NOT_RUNNING);
     if (state_ == State::PENDING_ERROR) setStateLocked(State::ERROR);
     return true;
@@ -123,7 +163,8 @@ class KafkaStreamsImpl {
     callbacks.onStateChange = [this](int, StreamThread::State) { onThreadStateChange(); };
     callbacks.onError = [this](int index, std::exception_ptr e) { onThreadError(index, e); };
     StateServices state{directory_.get(), rocksdb_.get(),
-                        std::make_shared<CacheBudget>(static_cast<size_t>(config_.cacheMaxBytes / config_.numStreamThreads))};
+                        std::make_shared<CacheBudget>(static_cast<size_t>(config_.cacheMaxBytes / config_.numStreamThreads)),
+                        globalStores_};
     auto thread = std::make_unique<StreamThread>(nextThreadIndex_++, topology_.definition(), config_,
                                                  metrics_, std::move(state), std::move(callbacks));
     thread->start();
@@ -181,7 +222,12 @@ class KafkaStreamsImpl {
       return;
     }
     setStateLocked(State::PENDING_ERROR);
+    shutDownOnErrorLocked();
+  }
+
+  void shutDownOnErrorLocked() {
     for (auto& t : threads_) t->shutdown();
+    if (globalThread_) globalThread_->shutdown();
     // Joining happens off the dying thread.
     if (!errorShutdown_.joinable()) {
       errorShutdown_ = std::thread([this] {
@@ -197,6 +243,24 @@ class KafkaStreamsImpl {
     }
   }
 
+  void onGlobalThreadError(std::exception_ptr error) {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (handler_) {
+      try {
+        (void)handler_(error);  // a global thread is never replaced: the client shuts down
+      } catch (...) {
+        KS_LOG(ERROR, "The uncaught exception handler threw");
+      }
+    }
+    KS_LOG(ERROR, "The global stream thread died; shutting the client down");
+    if (state_ == State::PENDING_ERROR || state_ == State::ERROR || state_ == State::PENDING_SHUTDOWN ||
+        state_ == State::NOT_RUNNING) {
+      return;
+    }
+    setStateLocked(State::PENDING_ERROR);
+    shutDownOnErrorLocked();
+  }
+
   Topology topology_;
   StreamsConfigValues config_;
   Metrics metrics_;
@@ -209,6 +273,9 @@ class KafkaStreamsImpl {
   KafkaStreams::StateListener listener_;
   KafkaStreams::UncaughtExceptionHandler handler_;
   std::vector<std::unique_ptr<StreamThread>> threads_;
+  std::unique_ptr<GlobalStreamThread> globalThread_;
+  std::shared_ptr<const GlobalStoreMap> globalStores_;
+  bool globalStarting_ = false;  // start() waits for the global stores to restore
   int nextThreadIndex_ = 0;
   std::thread errorShutdown_;
 };

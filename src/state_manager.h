@@ -29,6 +29,8 @@ struct StateServices {
   StateDirectory* directory = nullptr;
   RocksDBResources* rocksdb = nullptr;
   std::shared_ptr<CacheBudget> cache;
+  /// The client's global stores by name (builder.globalTable), open while tasks run.
+  std::shared_ptr<const std::map<std::string, KeyValueBytesStore*>> globalStores;
 };
 
 class ProcessorStateManager final : public StoreContext {

@@ -82,6 +82,14 @@ WindowBytesStore* StreamTask::getWindowStore(const std::string& name) {
   return state_->windowStore(name);
 }
 
+KeyValueBytesStore* StreamTask::getGlobalStore(const std::string& name) {
+  if (const auto& global = env_.state.globalStores) {
+    if (auto it = global->find(name); it != global->end()) return it->second;
+  }
+  throw StreamsException("task " + id_.toString() + ": no global store " + name +
+                         " (global stores come from builder.globalTable)");
+}
+
 bool StreamTask::setFlushListener(const std::string& store, detail::CacheFlushListener listener) {
   return state_ ? state_->setFlushListener(store, std::move(listener)) : false;
 }

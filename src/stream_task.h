@@ -104,6 +104,7 @@ class StreamTask final : public detail::NodeContext {
   KeyValueBytesStore* getStateStore(const std::string& name) override;
   WindowBytesStore* getWindowStore(const std::string& name) override;
   SessionBytesStore* getSessionStore(const std::string& name) override;
+  KeyValueBytesStore* getGlobalStore(const std::string& name) override;
   bool setFlushListener(const std::string& store, detail::CacheFlushListener listener) override;
   [[nodiscard]] const Headers* flushHeaders() const override;
   void recordDropped(const std::string& node, const std::string& reason) override;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "dsl/topology_def.h"
+#include "src/global_stream_thread.h"
 #include "src/metrics.h"
 #include "src/record_collector.h"
 #include "src/stream_task.h"
@@ -25,6 +26,14 @@ class DriverImpl final : public RecordCollector {
     directory_ = std::make_unique<StateDirectory>(stateDir_, config_.applicationId);
     rocksdb_ = std::make_unique<RocksDBResources>(config_.rocksdbMemoryBytes);
     cache_ = std::make_shared<CacheBudget>(static_cast<size_t>(config_.cacheMaxBytes));
+    if (!def_.globalStores.empty()) {
+      // Global stores are open before any task, which reads them from init() on.
+      globalState_ = std::make_unique<GlobalStateManager>(def_, config_, *directory_, rocksdb_.get());
+      globalState_->initialize();
+      globalTask_ = std::make_unique<GlobalStateUpdateTask>(def_, config_, metrics_, *globalState_,
+                                                            [this] { return wallClock_; });
+      globalTask_->initialize();
+    }
     for (const auto& sub : def_.subtopologies) {
       for (const auto& t : sub.sourceTopics) {
         const bool internal = sub.internalSourceTopics.count(t) != 0;
@@ -49,7 +58,7 @@ class DriverImpl final : public RecordCollector {
     b.timestamp = timestamp;
     b.partition = partition;
     if (headers != nullptr) b.headers = *headers;
-    if (topicToSub_.count(topic) != 0) pending_.push_back({topic, b});
+    if (topicToSub_.count(topic) != 0 || isGlobalTopic(topic)) pending_.push_back({topic, b});
     outputs_[topic].push_back(std::move(b));
   }
   int32_t partitionsFor(const std::string&) override { return 1; }
@@ -93,12 +102,29 @@ class DriverImpl final : public RecordCollector {
   ~DriverImpl() override {
     for (auto& [id, task] : tasks_) task->close(false);
     tasks_.clear();
+    globalTask_.reset();
+    globalState_.reset();
     std::error_code ec;
     std::filesystem::remove_all(stateDir_, ec);
   }
 
   void enqueue(const std::string& topic, const std::optional<std::string>& key,
                const std::optional<std::string>& value, int64_t timestamp, const Headers& headers) {
+    if (isGlobalTopic(topic)) {
+      // The global thread's work, done at once: later records see the update.
+      RawRecord r;
+      r.topic = topic;
+      r.partition = 0;
+      r.offset = nextOffset_[topic]++;
+      r.timestamp = timestamp;
+      r.key = key ? key->data() : nullptr;
+      r.keySize = key ? key->size() : 0;
+      r.value = value ? value->data() : nullptr;
+      r.valueSize = value ? value->size() : 0;
+      r.headers = headers.empty() ? nullptr : &headers;
+      globalTask_->update(r);
+      return;
+    }
     auto it = topicToSub_.find(topic);
     if (it == topicToSub_.end()) {
       throw StreamsException("Unknown topic: " + topic + " is not read by the topology");
@@ -146,13 +172,18 @@ class DriverImpl final : public RecordCollector {
       if (s == sub) topics.push_back(topic);
     }
     auto task = std::make_unique<StreamTask>(TaskId{sub, 0}, def_, topics,
-                                             TaskEnv{config_, *this, metrics_, StateServices{directory_.get(), rocksdb_.get(), cache_},
+                                             TaskEnv{config_, *this, metrics_, StateServices{directory_.get(), rocksdb_.get(), cache_,
+                                                                                             globalState_ ? globalState_->stores() : nullptr},
                                                      [this] { return wallClock_; }});
     if (!task->initializeStateStores()) {
       throw StreamsException("TopologyTestDriver: the state directory of task " + task->id().toString() + " is locked");
     }
     task->initializeTopology();
     return *tasks_.emplace(sub, std::move(task)).first->second;
+  }
+
+  [[nodiscard]] bool isGlobalTopic(const std::string& topic) const {
+    return globalTask_ && globalTask_->isGlobalTopic(topic);
   }
 
   Topology topology_;
@@ -170,6 +201,8 @@ class DriverImpl final : public RecordCollector {
   std::unique_ptr<StateDirectory> directory_;
   std::unique_ptr<RocksDBResources> rocksdb_;
   std::shared_ptr<CacheBudget> cache_;
+  std::unique_ptr<GlobalStateManager> globalState_;  // after directory_: closed before it
+  std::unique_ptr<GlobalStateUpdateTask> globalTask_;
 };
 
 }  // namespace internal
@@ -218,7 +251,7 @@ void TopologyTestDriver::requireSerdes(const std::string& topic, bool hasKey, bo
 }
 
 void TopologyTestDriver::requireInputTopic(const std::string& topic) const {
-  if (impl_->topicToSub_.count(topic) == 0) {
+  if (impl_->topicToSub_.count(topic) == 0 && !impl_->isGlobalTopic(topic)) {
     throw StreamsException("Unknown topic: " + topic + " is not read by the topology");
   }
 }

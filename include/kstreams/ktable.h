@@ -640,3 +640,5 @@ auto KStream<K, V>::groupBy(F selector, GroupedWith<std::decay_t<std::invoke_res
 
 // Joins complete the KStream and KTable APIs.
 #include "kstreams/joins.h"
+// Global tables and the stream joins with them.
+#include "kstreams/global_ktable.h"

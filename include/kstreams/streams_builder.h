@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kstreams/detail/graph.h"
+#include "kstreams/global_ktable.h"
 #include "kstreams/kstream.h"
 #include "kstreams/ktable.h"
 #include "kstreams/options.h"
@@ -60,6 +61,34 @@ class StreamsBuilder {
                                             materialized.changelogConfig, materialized.cachingEnabled),
                           {name});
     return KTable<K, V>(graph_, name, store, ks, vs);
+  }
+
+  /// Every partition of the topic as a table, replicated to every instance of
+  /// the application by its global thread (Kafka Streams' globalTable): restored
+  /// before processing starts, then kept up to date. The topic is the store's
+  /// changelog (no changelog topic is made, no caching); a null value deletes the
+  /// key. Records keep their own timestamps (no timestamp extractor). Join
+  /// streams with it by KStream::join/leftJoin(globalTable, keyMapper, joiner).
+  template <class K, class V>
+  GlobalKTable<K, V> globalTable(const std::string& topic, ConsumedWith<K, V> consumed = {},
+                                 std::type_identity_t<MaterializedWith<K, V>> materialized = {}) {
+    const std::string store =
+        materialized.storeName.empty() ? graph_->newStoreName(topic + "-STATE-STORE-") : materialized.storeName;
+    auto sourceName = graph_->nameOr(consumed.name, "KSTREAM-SOURCE-");
+    auto processorName = graph_->newName("KTABLE-SOURCE-");
+    auto ks = detail::orDefault<K>(consumed.keySerde);
+    auto vs = detail::orDefault<V>(consumed.valueSerde);
+    detail::checkSerdes<K, V>(*graph_, ks, vs, sourceName, topic, "Consumed::with(keySerde, valueSerde)");
+    auto sks = materialized.keySerde ? materialized.keySerde : ks;
+    auto svs = materialized.valueSerde ? materialized.valueSerde : vs;
+    detail::checkSerdes<K, V>(*graph_, sks, svs, processorName, store + " (global store)",
+                              "Materialized::with(keySerde, valueSerde)");
+    StoreSpec spec = detail::storeSpec(store, materialized.storeType, false, {}, false);
+    graph_->addGlobalStore(
+        spec, sourceName, topic,
+        [=] { return std::make_unique<detail::SourceNode<K, V>>(sourceName, ks, vs, nullptr); }, processorName,
+        [=] { return std::make_unique<detail::GlobalTableUpdateNode<K, V>>(processorName, store, sks, svs); });
+    return GlobalKTable<K, V>(graph_, store, sks, svs);
   }
 
   /// A Processor API store, for KStream::process(supplier, {name}).

@@ -35,7 +35,17 @@ class TopologyDescription {
     std::vector<NodeDescription> nodes;
   };
 
+  /// A global store (builder.globalTable): its source and the processor that
+  /// writes the store; run by the global thread, not by tasks.
+  struct GlobalStore {
+    int id;
+    NodeDescription source;
+    NodeDescription processor;
+  };
+
   std::vector<Subtopology> subtopologies;
+  /// Numbered after the sub-topologies.
+  std::vector<GlobalStore> globalStores;
   [[nodiscard]] std::string toString() const;
 };
 

@@ -50,6 +50,11 @@ class GraphBuilder {
   /// A state store, connected to the named processors (more with connectStore).
   void addStateStore(const StoreSpec& spec, const std::vector<std::string>& processors);
   void connectStore(const std::string& processor, const std::string& store);
+  /// A global store (builder.globalTable): source `sourceName` reads every
+  /// partition of `topic`, processor `processorName` writes the records to the
+  /// store. Run by the global thread, outside every sub-topology.
+  void addGlobalStore(const StoreSpec& spec, const std::string& sourceName, const std::string& topic,
+                      NodeFactory sourceFactory, const std::string& processorName, NodeFactory processorFactory);
   /// A name for a store the user did not name (KSTREAM-AGGREGATE-STATE-STORE-0000000004).
   std::string newStoreName(std::string_view prefix) { return newName(prefix); }
   /// The inputs of a join: the source topics feeding each of these processors

@@ -65,6 +65,10 @@ class NodeContext {
   /// The same for a window store.
   virtual WindowBytesStore* getWindowStore(const std::string& name) = 0;
   virtual SessionBytesStore* getSessionStore(const std::string& name) = 0;
+  /// A global store (builder.globalTable), read-only for tasks: the global
+  /// thread writes it while tasks read it. Throws StreamsException when the
+  /// topology has no global store of that name.
+  virtual KeyValueBytesStore* getGlobalStore(const std::string& name) = 0;
   /// Makes the store's cache call `listener` for each entry it flushes. Returns
   /// false when the store has no cache (then the caller forwards at once).
   virtual bool setFlushListener(const std::string& store, CacheFlushListener listener) = 0;
