@@ -194,6 +194,19 @@ class KTable {
   KTable materializedForJoin() const;
 
   // ---- foreign-key joins (defined in kstreams/fk_join.h) ----
+  /// Inner join on a foreign key: each row of this table joins the row of `other`
+  /// whose key is foreignKeyExtractor(value) (KO, or std::optional<KO>: empty joins
+  /// nothing); its value is joiner(value, otherValue). Changes on either side
+  /// re-emit; a row whose foreign key changes leaves its old partner.
+  template <class KO, class VO, class FK, class J, class M = MaterializedWith<detail::Unspecified, detail::Unspecified>>
+    requires std::is_invocable_v<FK&, const V&> && std::is_invocable_v<J&, const V&, const VO&>
+  auto join(const KTable<KO, VO>& other, FK foreignKeyExtractor, J joiner, const Named& named = {},
+            M materialized = {}) const;
+  /// Every row of this table: joiner(const V&, const std::optional<VO>&).
+  template <class KO, class VO, class FK, class J, class M = MaterializedWith<detail::Unspecified, detail::Unspecified>>
+    requires std::is_invocable_v<FK&, const V&> && std::is_invocable_v<J&, const V&, const std::optional<VO>&>
+  auto leftJoin(const KTable<KO, VO>& other, FK foreignKeyExtractor, J joiner, const Named& named = {},
+                M materialized = {}) const;
 
   /// For windowed tables: the grace period of their windows.
   KTable withWindowGrace(int64_t graceMs) const {
@@ -642,3 +655,5 @@ auto KStream<K, V>::groupBy(F selector, GroupedWith<std::decay_t<std::invoke_res
 #include "kstreams/joins.h"
 // Global tables and the stream joins with them.
 #include "kstreams/global_ktable.h"
+// Foreign-key table-table joins.
+#include "kstreams/fk_join.h"
