@@ -322,6 +322,25 @@ class StreamStreamJoinNode final : public Node {
   std::string valueBuf_;
 };
 
+/// The table side of a join: reads the table's timestamped store by key.
+template <class K, class V>
+class TableLookup {
+ public:
+  TableLookup(std::string store, SerdePtr<K> ks, SerdePtr<V> vs)
+      : storeName_(std::move(store)), keySerde_(std::move(ks)), valueSerde_(std::move(vs)) {}
+  void init(NodeContext& context) {
+    store_ = std::make_unique<TypedKeyValueStore<K, ValueAndTimestamp<V>>>(
+        context.getStateStore(storeName_), keySerde_, std::make_shared<ValueAndTimestampSerde<V>>(valueSerde_));
+  }
+  std::optional<ValueAndTimestamp<V>> get(const K& key) { return store_->get(key); }
+
+ private:
+  std::string storeName_;
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+  std::unique_ptr<TypedKeyValueStore<K, ValueAndTimestamp<V>>> store_;
+};
+
 /// A stream record joined with the table's current value for its key. Table
 /// updates are not seen here: they only change what later records find.
 template <class K, class V, class VT, class J, bool Left>
@@ -332,16 +351,11 @@ class StreamTableJoinNode final : public Node {
   using Result = JoinerResult<J, K, V, TableArg>;
 
   StreamTableJoinNode(std::string name, std::string store, SerdePtr<K> ks, SerdePtr<VT> tvs, J joiner)
-      : Node(std::move(name)),
-        storeName_(std::move(store)),
-        keySerde_(std::move(ks)),
-        tableValueSerde_(std::move(tvs)),
-        joiner_(std::move(joiner)) {}
+      : Node(std::move(name)), table_(std::move(store), std::move(ks), std::move(tvs)), joiner_(std::move(joiner)) {}
 
   void init(NodeContext& context) override {
     Node::init(context);
-    table_ = std::make_unique<TypedKeyValueStore<K, ValueAndTimestamp<VT>>>(
-        context.getStateStore(storeName_), keySerde_, std::make_shared<ValueAndTimestampSerde<VT>>(tableValueSerde_));
+    table_.init(context);
   }
 
   void process(const void* k, const void* v, const RecordMeta& meta) override {
@@ -352,7 +366,7 @@ class StreamTableJoinNode final : public Node {
     const K& key = *static_cast<const K*>(k);
     const V& value = *static_cast<const V*>(v);
     std::optional<ValueAndTimestamp<VT>> row;
-    if (!meta.nullKey) row = table_->get(key);
+    if (!meta.nullKey) row = table_.get(key);
     if constexpr (Left) {
       std::optional<VT> tableValue;
       if (row) tableValue = std::move(row->value);
@@ -370,11 +384,8 @@ class StreamTableJoinNode final : public Node {
     forward(&key, &out, m);
   }
 
-  std::string storeName_;
-  SerdePtr<K> keySerde_;
-  SerdePtr<VT> tableValueSerde_;
+  TableLookup<K, VT> table_;
   J joiner_;
-  std::unique_ptr<TypedKeyValueStore<K, ValueAndTimestamp<VT>>> table_;
 };
 
 /// Materializes a table that has no store of its own (after filter or
@@ -407,23 +418,17 @@ class TableTableJoinNode final : public Node {
   using Result = JoinerResult<J, K, LeftArg, RightArg>;
 
   TableTableJoinNode(std::string name, std::string otherStore, SerdePtr<K> ks, SerdePtr<VOther> ovs, J joiner)
-      : Node(std::move(name)),
-        otherStoreName_(std::move(otherStore)),
-        keySerde_(std::move(ks)),
-        otherValueSerde_(std::move(ovs)),
-        joiner_(std::move(joiner)) {}
+      : Node(std::move(name)), other_(std::move(otherStore), std::move(ks), std::move(ovs)), joiner_(std::move(joiner)) {}
 
   void init(NodeContext& context) override {
     Node::init(context);
-    other_ = std::make_unique<TypedKeyValueStore<K, ValueAndTimestamp<VOther>>>(
-        context.getStateStore(otherStoreName_), keySerde_,
-        std::make_shared<ValueAndTimestampSerde<VOther>>(otherValueSerde_));
+    other_.init(context);
   }
 
   void process(const void* k, const void* v, const RecordMeta& meta) override {
     const K& key = *static_cast<const K*>(k);
     const auto& change = *static_cast<const Change<VThis>*>(v);
-    auto otherRow = other_->get(key);
+    auto otherRow = other_.get(key);
     const VOther* other = otherRow ? &otherRow->value : nullptr;
     Change<Result> out;
     out.newValue = compute(key, change.newValue ? &*change.newValue : nullptr, other);
@@ -460,11 +465,8 @@ class TableTableJoinNode final : public Node {
     }
   }
 
-  std::string otherStoreName_;
-  SerdePtr<K> keySerde_;
-  SerdePtr<VOther> otherValueSerde_;
+  TableLookup<K, VOther> other_;
   J joiner_;
-  std::unique_ptr<TypedKeyValueStore<K, ValueAndTimestamp<VOther>>> other_;
 };
 
 }  // namespace kstreams::detail
