@@ -1,5 +1,5 @@
-// Time windows (tumbling and hopping), windowed keys and their serdes, with
-// Kafka Streams' semantics and byte layouts.
+// Time windows (tumbling and hopping), sliding and session windows, windowed
+// keys and their serdes, with Kafka Streams' semantics and byte layouts.
 #pragma once
 
 #include <chrono>
@@ -13,7 +13,7 @@
 
 namespace kstreams {
 
-/// [start, end) in milliseconds.
+/// [start, end) in milliseconds; sliding windows include their end: [start, end].
 struct Window {
   int64_t start = 0;
   int64_t end = 0;
@@ -86,6 +86,41 @@ class SessionWindows {
  private:
   SessionWindows(int64_t gap, int64_t grace) : gapMs_(gap), graceMs_(grace) {}
   int64_t gapMs_;
+  int64_t graceMs_;
+};
+
+/// Sliding windows (Kafka Streams' SlidingWindows, KIP-450): windows of a fixed
+/// time difference that move with the records. Each record belongs to the
+/// windows [t - timeDifference, t] ending at it and the window [t + 1, t + 1 +
+/// timeDifference] starting right after it; only windows that hold records
+/// exist. Both ends are inclusive: a windowed key's window is [start, start +
+/// timeDifference].
+class SlidingWindows {
+ public:
+  /// Windows of `timeDifference`; a record is dropped once the windows it would
+  /// fall in have ended before stream time.
+  static SlidingWindows ofTimeDifferenceWithNoGrace(std::chrono::milliseconds timeDifference) {
+    return ofTimeDifferenceAndGrace(timeDifference, {});
+  }
+  /// Windows of `timeDifference` that accept records up to `grace` after their end.
+  static SlidingWindows ofTimeDifferenceAndGrace(std::chrono::milliseconds timeDifference,
+                                                 std::chrono::milliseconds grace) {
+    if (timeDifference.count() < 0) {
+      throw ConfigException("SlidingWindows: the time difference must not be negative, got " +
+                            std::to_string(timeDifference.count()) + " ms");
+    }
+    if (grace.count() < 0) {
+      throw ConfigException("SlidingWindows: the grace period must not be negative, got " +
+                            std::to_string(grace.count()) + " ms");
+    }
+    return SlidingWindows(timeDifference.count(), grace.count());
+  }
+  [[nodiscard]] int64_t timeDifferenceMs() const { return differenceMs_; }
+  [[nodiscard]] int64_t gracePeriodMs() const { return graceMs_; }
+
+ private:
+  SlidingWindows(int64_t difference, int64_t grace) : differenceMs_(difference), graceMs_(grace) {}
+  int64_t differenceMs_;
   int64_t graceMs_;
 };
 

@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <map>
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <kstreams/kstreams.h>
@@ -368,6 +372,253 @@ TEST(EmitStrategyTest, OnWindowCloseEmitsOnlyFinalResults) {
   EXPECT_TRUE(out.isEmpty());
   in.pipeInput("a", "x", 1100);  // [0,1000) closes at 1000 + 100
   EXPECT_THAT(read(out), ElementsAre(Out{"a", 0, 2}));
+}
+
+}  // namespace
+}  // namespace kstreams
+
+namespace kstreams {
+namespace {
+
+struct SlidingOut {
+  std::string key;
+  int64_t start;
+  int64_t end;
+  std::string value;
+  int64_t timestamp;
+  bool operator==(const SlidingOut&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const SlidingOut& o) {
+  return os << o.key << "[" << o.start << "," << o.end << "]=" << o.value << "@" << o.timestamp;
+}
+
+/// Concatenates values per sliding window ("0" + "+v" per record, as Kafka
+/// Streams' MockInitializer.STRING_INIT and MockAggregator.TOSTRING_ADDER).
+class SlidingWindowTest : public ::testing::TestWithParam<StoreType> {
+ protected:
+  void build(SlidingWindows windows, EmitStrategy emit = EmitStrategy::onWindowUpdate()) {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .groupByKey()
+        .windowedBy(windows)
+        .emitStrategy(emit)
+        .aggregate([] { return std::string("0"); },
+                   [](const std::string&, const std::string& v, const std::string& agg) { return agg + "+" + v; },
+                   MaterializedWith<std::string, std::string>(Materialized::as("sliding")).withStoreType(GetParam()))
+        .toStream()
+        .to("out", Produced::with(WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(),
+                                                                                     windows.timeDifferenceMs()),
+                                  Serdes::String()));
+    driver_ = std::make_unique<TopologyTestDriver>(builder.build());
+    in_ = std::make_unique<TestInputTopic<std::string, std::string>>(
+        driver_->createInputTopic<std::string, std::string>("in"));
+    out_ = std::make_unique<TestOutputTopic<Windowed<std::string>, std::string>>(
+        driver_->createOutputTopic<Windowed<std::string>, std::string>(
+            "out", WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), windows.timeDifferenceMs()),
+            Serdes::String()));
+  }
+  std::vector<SlidingOut> pipe(const std::string& key, const std::string& value, int64_t ts) {
+    in_->pipeInput(key, value, ts);
+    std::vector<SlidingOut> result;
+    for (const auto& r : out_->readRecordsToList()) {
+      result.push_back(SlidingOut{r.key.key, r.key.window.start, r.key.window.end, r.value, r.timestamp});
+    }
+    return result;
+  }
+  double dropped() const { return driver_->metrics().at("dropped-records-total"); }
+
+  std::unique_ptr<TopologyTestDriver> driver_;
+  std::unique_ptr<TestInputTopic<std::string, std::string>> in_;
+  std::unique_ptr<TestOutputTopic<Windowed<std::string>, std::string>> out_;
+};
+
+TEST(SlidingWindowsTest, NegativeTimeDifferenceOrGraceIsRejectedWithAMessage) {
+  try {
+    (void)SlidingWindows::ofTimeDifferenceWithNoGrace(-1ms);
+    FAIL() << "expected ConfigException";
+  } catch (const ConfigException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("time difference must not be negative"));
+  }
+  EXPECT_THROW((void)SlidingWindows::ofTimeDifferenceAndGrace(10ms, -1ms), ConfigException);
+  EXPECT_EQ(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 5ms).timeDifferenceMs(), 10);
+  EXPECT_EQ(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 5ms).gracePeriodMs(), 5);
+}
+
+// Kafka Streams' KStreamSlidingWindowAggregateTest.testAggregateSmallInput: the
+// same input gives the same final window contents, and every update in order.
+TEST_P(SlidingWindowTest, InOrderRecordsCreateLeftAndRightWindowsAsKafkaStreamsDoes) {
+  build(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 50ms));
+  EXPECT_THAT(pipe("A", "1", 10), ElementsAre(SlidingOut{"A", 0, 10, "0+1", 10}));
+  EXPECT_THAT(pipe("A", "2", 15),
+              ElementsAre(SlidingOut{"A", 11, 21, "0+2", 15}, SlidingOut{"A", 5, 15, "0+1+2", 15}));
+  EXPECT_THAT(pipe("A", "3", 20),
+              ElementsAre(SlidingOut{"A", 11, 21, "0+2+3", 20}, SlidingOut{"A", 16, 26, "0+3", 20},
+                          SlidingOut{"A", 10, 20, "0+1+2+3", 20}));
+  EXPECT_THAT(pipe("A", "4", 22),
+              ElementsAre(SlidingOut{"A", 16, 26, "0+3+4", 22}, SlidingOut{"A", 21, 31, "0+4", 22},
+                          SlidingOut{"A", 12, 22, "0+2+3+4", 22}));
+  EXPECT_THAT(pipe("A", "5", 30),
+              ElementsAre(SlidingOut{"A", 21, 31, "0+4+5", 30}, SlidingOut{"A", 23, 33, "0+5", 30},
+                          SlidingOut{"A", 20, 30, "0+3+4+5", 30}));
+  EXPECT_EQ(dropped(), 0);
+}
+
+TEST_P(SlidingWindowTest, OutOfOrderRecordsUpdateTheWindowsTheyFallInAndCreateTheirOwn) {
+  build(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 100ms));
+  EXPECT_THAT(pipe("A", "a", 10), ElementsAre(SlidingOut{"A", 0, 10, "0+a", 10}));
+  EXPECT_THAT(pipe("A", "b", 30), ElementsAre(SlidingOut{"A", 20, 30, "0+b", 30}));
+  // 15 falls in the right window of 10, which now holds a record.
+  EXPECT_THAT(pipe("A", "c", 15),
+              ElementsAre(SlidingOut{"A", 11, 21, "0+c", 15}, SlidingOut{"A", 5, 15, "0+a+c", 15}));
+  // 25 joins [20,30]; the right window of 15 appears; its own left window holds 15
+  // and 25; its right window holds 30.
+  EXPECT_THAT(pipe("A", "d", 25),
+              ElementsAre(SlidingOut{"A", 20, 30, "0+b+d", 30}, SlidingOut{"A", 16, 26, "0+d", 25},
+                          SlidingOut{"A", 15, 25, "0+c+d", 25}, SlidingOut{"A", 26, 36, "0+b", 30}));
+  // Another key has its own windows.
+  EXPECT_THAT(pipe("B", "x", 15), ElementsAre(SlidingOut{"B", 5, 15, "0+x", 15}));
+}
+
+TEST_P(SlidingWindowTest, RecordsEarlierThanTheTimeDifferenceShareTheFirstWindow) {
+  build(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 100ms));
+  EXPECT_THAT(pipe("A", "a", 3), ElementsAre(SlidingOut{"A", 0, 10, "0+a", 3}));
+  EXPECT_THAT(pipe("A", "b", 8),
+              ElementsAre(SlidingOut{"A", 4, 14, "0+b", 8}, SlidingOut{"A", 0, 10, "0+a+b", 8}));
+  EXPECT_THAT(pipe("A", "c", 15),
+              ElementsAre(SlidingOut{"A", 9, 19, "0+c", 15}, SlidingOut{"A", 5, 15, "0+b+c", 15}));
+  // Out of order and early: its right window [2,12] holds 3 and 8.
+  EXPECT_THAT(pipe("A", "d", 1),
+              ElementsAre(SlidingOut{"A", 2, 12, "0+a+b", 8}, SlidingOut{"A", 0, 10, "0+a+b+d", 8}));
+}
+
+TEST_P(SlidingWindowTest, LateRecordsUpdateOpenWindowsOnlyAndRecordsBeyondGraceAreDropped) {
+  build(SlidingWindows::ofTimeDifferenceAndGrace(10ms, 5ms));
+  EXPECT_THAT(pipe("A", "x", 100), ElementsAre(SlidingOut{"A", 90, 100, "0+x", 100}));
+  EXPECT_THAT(pipe("A", "y", 120), ElementsAre(SlidingOut{"A", 110, 120, "0+y", 120}));
+  // Stream time 120, windows ending before 115 are closed. 116 is within grace.
+  EXPECT_THAT(pipe("A", "w", 116),
+              ElementsAre(SlidingOut{"A", 110, 120, "0+y+w", 120}, SlidingOut{"A", 106, 116, "0+w", 116},
+                          SlidingOut{"A", 117, 127, "0+y", 120}));
+  EXPECT_EQ(dropped(), 0);
+  // 104: even its right window [105,115] has closed: dropped.
+  EXPECT_THAT(pipe("A", "z", 104), ElementsAre());
+  EXPECT_EQ(dropped(), 1);
+  // 108: [106,116] and its new right window are open; its own left window
+  // [98,108] has closed (a drop). [90,100] has left the store (retention 2 x 10 +
+  // 5 ms behind the newest window start, 117), so 100 is not seen as the previous
+  // record.
+  EXPECT_THAT(pipe("A", "q", 108),
+              ElementsAre(SlidingOut{"A", 106, 116, "0+w+q", 116}, SlidingOut{"A", 109, 119, "0+w", 116}));
+  EXPECT_EQ(dropped(), 2);
+}
+
+TEST_P(SlidingWindowTest, OnWindowCloseEmitsEachWindowOnceAfterItsInclusiveEndPlusGrace) {
+  build(SlidingWindows::ofTimeDifferenceWithNoGrace(10ms), EmitStrategy::onWindowClose());
+  EXPECT_THAT(pipe("A", "a", 10), ElementsAre());
+  EXPECT_THAT(pipe("A", "b", 10), ElementsAre());  // stream time 10: [0,10] still takes records at 10
+  EXPECT_THAT(pipe("A", "c", 15), ElementsAre(SlidingOut{"A", 0, 10, "0+a+b", 10}));
+  EXPECT_THAT(pipe("A", "d", 30),
+              ElementsAre(SlidingOut{"A", 5, 15, "0+a+b+c", 15}, SlidingOut{"A", 11, 21, "0+c", 15}));
+  EXPECT_THAT(pipe("A", "e", 31), ElementsAre(SlidingOut{"A", 20, 30, "0+d", 30}));
+}
+
+INSTANTIATE_TEST_SUITE_P(StoreTypes, SlidingWindowTest, ::testing::Values(StoreType::ROCKS_DB, StoreType::IN_MEMORY),
+                         [](const auto& info) { return info.param == StoreType::ROCKS_DB ? "RocksDB" : "InMemory"; });
+
+TEST(SlidingWindowedAggregationTest, CountAndReduceKeepOneValuePerKeyAndWindow) {
+  StreamsBuilder builder;
+  auto windowed = builder.stream<std::string, int64_t>("in").groupByKey().windowedBy(
+      SlidingWindows::ofTimeDifferenceWithNoGrace(100ms));
+  auto serde = WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 100);
+  windowed.count(Materialized::as("count")).toStream().to("count-out", Produced::with(serde, Serdes::Int64()));
+  windowed.reduce([](int64_t a, int64_t b) { return std::max(a, b); }, Materialized::as("max"))
+      .toStream()
+      .to("max-out", Produced::with(serde, Serdes::Int64()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<std::string, int64_t>("in");
+  auto countOut = driver.createOutputTopic<Windowed<std::string>, int64_t>("count-out", serde, Serdes::Int64());
+  auto maxOut = driver.createOutputTopic<Windowed<std::string>, int64_t>("max-out", serde, Serdes::Int64());
+  in.pipeInput("k", 5, 1000);
+  in.pipeInput("k", 9, 1050);
+  in.pipeInput("k", 7, 1200);
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> counts;
+  for (const auto& r : countOut.readRecordsToList()) counts.emplace_back(r.key.window.start, r.key.window.end, r.value);
+  // 1000: [900,1000]; 1050: [1001,1101], [950,1050]; 1200: its left window [1100,1200]
+  // alone (1050's right window ends at 1101 and holds only 1050).
+  EXPECT_THAT(counts, ElementsAre(std::tuple{900, 1000, 1}, std::tuple{1001, 1101, 1}, std::tuple{950, 1050, 2},
+                                  std::tuple{1100, 1200, 1}));
+  EXPECT_THAT(maxOut.readValuesToList(), ElementsAre(5, 9, 9, 7));
+}
+
+TEST(SlidingWindowedAggregationTest, RetentionShorterThanTwiceTheDifferencePlusGraceFailsTheBuild) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(1000ms, 500ms))
+      .count(MaterializedWith<std::string, int64_t>(Materialized::as("c")).withRetention(2499ms));
+  try {
+    builder.build();
+    FAIL() << "expected TopologyException";
+  } catch (const TopologyException& e) {
+    EXPECT_THAT(e.what(), HasSubstr("2 x time difference + grace (2500 ms)"));
+  }
+}
+
+}  // namespace
+}  // namespace kstreams
+
+namespace kstreams {
+namespace {
+
+// Every window, once all records are in, holds exactly the records of
+// [start, start + d]; windows exist for every record's left window ([0, d] for
+// records before d) and for every non-empty right window. Out-of-order input,
+// repeated timestamps, no drops (grace covers the whole input).
+TEST(SlidingWindowedAggregationTest, FinalWindowsMatchTheDefinitionForShuffledInput) {
+  const int64_t d = 10;
+  StreamsBuilder builder;
+  auto serde = WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), d);
+  builder.stream<std::string, std::string>("in")
+      .groupByKey()
+      .windowedBy(SlidingWindows::ofTimeDifferenceAndGrace(std::chrono::milliseconds(d), 1000ms))
+      .aggregate([] { return std::string(); },
+                 [](const std::string&, const std::string& v, const std::string& agg) { return agg + v + ","; },
+                 Materialized::as("all"))
+      .toStream()
+      .to("out", Produced::with(serde, Serdes::String()));
+  TopologyTestDriver driver(builder.build());
+  auto in = driver.createInputTopic<std::string, std::string>("in");
+  auto out = driver.createOutputTopic<Windowed<std::string>, std::string>("out", serde, Serdes::String());
+  std::vector<int64_t> times;
+  uint32_t seed = 12345;
+  for (int i = 0; i < 80; ++i) {
+    seed = seed * 1103515245u + 12345u;
+    times.push_back(static_cast<int64_t>((seed >> 8) % 120));
+    in.pipeInput("k", std::to_string(i), times.back());
+  }
+  std::map<int64_t, std::vector<int>> actual;
+  for (const auto& r : out.readRecordsToList()) {
+    std::vector<int> ids;
+    std::stringstream ss(r.value);
+    for (std::string id; std::getline(ss, id, ',');) ids.push_back(std::stoi(id));
+    std::sort(ids.begin(), ids.end());
+    actual[r.key.window.start] = ids;
+  }
+  auto contents = [&](int64_t start) {
+    std::vector<int> ids;
+    for (size_t i = 0; i < times.size(); ++i) {
+      if (times[i] >= start && times[i] <= start + d) ids.push_back(static_cast<int>(i));
+    }
+    return ids;
+  };
+  std::map<int64_t, std::vector<int>> expected;
+  for (int64_t t : times) {
+    const int64_t left = t < d ? 0 : t - d;
+    expected[left] = contents(left);
+    if (auto right = contents(t + 1); !right.empty()) expected[t + 1] = right;
+  }
+  EXPECT_EQ(actual, expected);
+  EXPECT_EQ(driver.metrics().at("dropped-records-total"), 0);
 }
 
 }  // namespace
