@@ -99,6 +99,18 @@ nlohmann::json profileView(const Profile& profile) {
                         {"total_clicks", profile.totalClicks}};
 }
 
+nlohmann::json enrichClick(const Click& click, const std::optional<std::string>& profile) {
+  nlohmann::json out = click;
+  out["segment"] = nullptr;
+  if (profile) {
+    const auto row = nlohmann::json::parse(*profile, nullptr, false);
+    if (row.is_object()) {
+      if (const auto segment = row.find("segment"); segment != row.end()) out["segment"] = *segment;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 /// A parsed event on its way to the valid or the invalid branch.
@@ -126,21 +138,32 @@ class ParseProcessor final : public kstreams::FixedKeyProcessor<Key, Value, Rout
 
 }  // namespace
 
-kstreams::Topology buildTopology(const std::string& inputTopic, const std::string& outputPrefix) {
+kstreams::Topology buildTopology(const std::string& inputTopic, const std::string& outputPrefix,
+                                 const std::string& profilesTopic) {
   using kstreams::Branched;
   using kstreams::Consumed;
   using kstreams::Grouped;
+  using kstreams::Joined;
   using kstreams::KStream;
+  using kstreams::KTable;
   using kstreams::Materialized;
   using kstreams::MaterializedWith;
   using kstreams::Named;
   using kstreams::Produced;
+  using kstreams::Repartitioned;
   using kstreams::Serdes;
   auto keySerde = Serdes::Nullable(Serdes::String());
   auto valueSerde = Serdes::Nullable(Serdes::String());
   auto clickSerde = Serdes::Json<Click>();
 
   kstreams::StreamsBuilder builder;
+  // User id -> profile JSON, kept as text: a malformed row enriches with a null
+  // segment instead of failing the table's source.
+  std::optional<KTable<std::string, std::string>> userProfiles;
+  if (!profilesTopic.empty()) {
+    userProfiles = builder.table(profilesTopic, Consumed::with(Serdes::String(), Serdes::String()).withName("profiles"),
+                                 Materialized::as("user-segments"));
+  }
   auto routed = builder.stream(inputTopic, Consumed::with(keySerde, valueSerde))
                     .processValues([] { return std::make_unique<ParseProcessor>(); }, Named::as("parse-clicks"));
 
@@ -153,9 +176,11 @@ kstreams::Topology buildTopology(const std::string& inputTopic, const std::strin
         .toStream(Named::as("item-click-changes"))
         .to(outputPrefix + "-item-clicks", Produced::with(Serdes::String(), Serdes::Int64()).withName("to-item-clicks"));
 
+    // One repartition by user feeds the profiles and the enrichment.
+    auto byUser = clicks.selectKey([](const Key&, const Click& c) { return c.user; }, Named::as("clicks-user-key"))
+                      .repartition(Repartitioned::with(Serdes::String(), clickSerde).withName("clicks-by-user"));
     MaterializedWith<std::string, Profile> profiles = Materialized::as("user-profiles");
-    clicks.groupBy([](const Key&, const Click& c) { return c.user; },
-                   Grouped::with(Serdes::String(), clickSerde).withName("clicks-by-user"))
+    byUser.groupByKey(Grouped::with(Serdes::String(), clickSerde))
         .aggregate([] { return Profile{}; },
                    [](const std::string&, const Click& c, Profile p) { return addClick(std::move(p), c); },
                    profiles.withValueSerde(Serdes::Json<Profile>()))
@@ -163,6 +188,16 @@ kstreams::Topology buildTopology(const std::string& inputTopic, const std::strin
         .toStream(Named::as("profile-changes"))
         .to(outputPrefix + "-user-profiles",
             Produced::with(Serdes::String(), Serdes::Json<nlohmann::json>()).withName("to-user-profiles"));
+
+    if (userProfiles) {
+      byUser
+          .leftJoin(
+              *userProfiles,
+              [](const Click& c, const std::optional<std::string>& profile) { return enrichClick(c, profile); },
+              Joined::as("enrich-clicks"))
+          .to(outputPrefix + "-enriched-clicks",
+              Produced::with(Serdes::String(), Serdes::Json<nlohmann::json>()).withName("to-enriched-clicks"));
+    }
   };
   auto invalid = [=](const KStream<Key, Routed>& branch) {
     branch.mapValues([](const Routed& r) { return r.raw; }, Named::as("invalid-raw"))

@@ -1,5 +1,6 @@
 // The clickstream pipeline, the input of a recommender: click events in; clicks
-// per item and a profile per user (clicks per category, recent items) out.
+// per item and a profile per user (clicks per category, recent items) out, and,
+// with a table of user profiles, each click enriched with its user's segment.
 #pragma once
 
 #include <kstreams/json_serde.h>
@@ -70,10 +71,25 @@ Profile addClick(Profile profile, const Click& click);
 /// {"user", "clicks_by_category": {category: n}, "last_items": [newest first], "total_clicks"}.
 nlohmann::json profileView(const Profile& profile);
 
+/// A click enriched with its user's segment, as written to <prefix>-enriched-clicks:
+/// {"user", "item", "category", "ts", "segment"}. `profile` is the user's row of
+/// the profiles table (a JSON object {"user", "segment", ...}), or nullopt when
+/// the user has none; "segment" is the row's "segment" value, or null when the
+/// user is unknown, the row has no "segment", or the row is not a JSON object.
+nlohmann::json enrichClick(const Click& click, const std::optional<std::string>& profile);
+
 /// input (JSON click events, any key) ->
-///   <prefix>-item-clicks:   item -> Int64 count of clicks (store "item-click-counts")
-///   <prefix>-user-profiles: user -> JSON profile (store "user-profiles")
-///   <prefix>-invalid:       malformed events, key and value unchanged, with an `error` header
-kstreams::Topology buildTopology(const std::string& inputTopic, const std::string& outputPrefix);
+///   <prefix>-item-clicks:     item -> Int64 count of clicks (store "item-click-counts")
+///   <prefix>-user-profiles:   user -> JSON profile (store "user-profiles")
+///   <prefix>-invalid:         malformed events, key and value unchanged, with an `error` header
+/// and, when profilesTopic is not empty (user id -> JSON user profile, a table:
+/// the latest value per user counts, a null value deletes the user):
+///   <prefix>-enriched-clicks: user -> enrichClick(click, the user's profile when the click
+///                             is processed); store "user-segments"
+/// Clicks are re-keyed by user through "<application.id>-clicks-by-user-repartition",
+/// which feeds both the profiles and the enrichment; with a profiles topic it has
+/// that topic's partition count (the join needs both co-partitioned).
+kstreams::Topology buildTopology(const std::string& inputTopic, const std::string& outputPrefix,
+                                 const std::string& profilesTopic = "");
 
 }  // namespace examples::clickstream

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -350,6 +351,119 @@ TEST(ClickstreamUncachedTest, GivesTheSameFinalResultsWithoutTheRecordCache) {
   ASSERT_EQ(cached.second.size(), 2u);
   EXPECT_EQ(cached.second, uncached.second);
   EXPECT_EQ(json::parse(cached.second.at("ann"))["last_items"], json::parse(R"(["a", "b"])"));
+}
+
+// ---------------------------------------------------------------- enrichment
+
+TEST(ClickstreamTest, EnrichClickAddsTheSegmentOfTheProfile) {
+  const Click c{"ann", "i1", "books", 7};
+  EXPECT_EQ(enrichClick(c, R"({"user": "ann", "segment": "gold", "since": 2020})"),
+            json::parse(R"({"user": "ann", "item": "i1", "category": "books", "ts": 7, "segment": "gold"})"));
+  EXPECT_EQ(enrichClick(c, std::nullopt)["segment"], nullptr);
+  EXPECT_EQ(enrichClick(c, R"({"user": "ann"})")["segment"], nullptr);
+  EXPECT_EQ(enrichClick(c, "not json")["segment"], nullptr);
+  EXPECT_EQ(enrichClick(c, "[1]")["segment"], nullptr);
+}
+
+class ClickstreamEnrichmentTest : public ::testing::Test {
+ protected:
+  ClickstreamEnrichmentTest()
+      : driver_(buildTopology("clicks", "cs", "user-profile-table"), {{"application.id", "clicks-app"}}),
+        in_(driver_.createInputTopic<OptString, OptString>("clicks", nullable(), nullable())),
+        profiles_(driver_.createInputTopic<std::string, OptString>("user-profile-table", Serdes::String(), nullable())),
+        enriched_(driver_.createOutputTopic<std::string, std::string>("cs-enriched-clicks", Serdes::String(),
+                                                                      Serdes::String())),
+        itemClicks_(driver_.createOutputTopic<std::string, int64_t>("cs-item-clicks", Serdes::String(), Serdes::Int64())),
+        userProfiles_(driver_.createOutputTopic<std::string, std::string>("cs-user-profiles", Serdes::String(),
+                                                                          Serdes::String())) {}
+
+  static kstreams::SerdePtr<OptString> nullable() { return Serdes::Nullable(Serdes::String()); }
+
+  void profile(const std::string& user, const OptString& segment, int64_t ts) {
+    profiles_.pipeInput(user, json{{"user", user}, {"segment", segment ? json(*segment) : json()}}.dump(), ts);
+  }
+
+  /// The segments of the enriched clicks written so far, in order, as (user, item, segment).
+  std::vector<std::tuple<std::string, std::string, json>> readEnriched() {
+    std::vector<std::tuple<std::string, std::string, json>> out;
+    for (const auto& r : enriched_.readRecordsToList()) {
+      const auto v = json::parse(r.value);
+      EXPECT_EQ(v.at("user"), r.key);
+      out.emplace_back(r.key, v.at("item").get<std::string>(), v.at("segment"));
+    }
+    return out;
+  }
+
+  kstreams::TopologyTestDriver driver_;
+  kstreams::TestInputTopic<OptString, OptString> in_;
+  kstreams::TestInputTopic<std::string, OptString> profiles_;
+  kstreams::TestOutputTopic<std::string, std::string> enriched_;
+  kstreams::TestOutputTopic<std::string, int64_t> itemClicks_;
+  kstreams::TestOutputTopic<std::string, std::string> userProfiles_;
+};
+
+TEST_F(ClickstreamEnrichmentTest, AddsTheSegmentOfAKnownUser) {
+  profile("ann", "gold", 1);
+  in_.pipeInput(std::nullopt, click("ann", "book-1", "books", 10), 10);
+  auto records = enriched_.readRecordsToList();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].key, "ann");
+  EXPECT_EQ(records[0].timestamp, 10);
+  EXPECT_EQ(json::parse(records[0].value),
+            json::parse(R"({"user": "ann", "item": "book-1", "category": "books", "ts": 10, "segment": "gold"})"));
+}
+
+TEST_F(ClickstreamEnrichmentTest, WritesANullSegmentForAnUnknownUser) {
+  profile("ann", "gold", 1);
+  in_.pipeInput(std::nullopt, click("bob", "film-1", "films", 10), 10);
+  EXPECT_THAT(readEnriched(), ElementsAre(std::tuple{"bob", "film-1", json()}));
+}
+
+TEST_F(ClickstreamEnrichmentTest, UsesTheProfileCurrentWhenTheClickIsProcessed) {
+  profile("ann", "gold", 1);
+  in_.pipeInput(std::nullopt, click("ann", "a", "c", 10), 10);
+  profile("ann", "silver", 11);
+  in_.pipeInput(std::nullopt, click("ann", "b", "c", 12), 12);
+  // A profile update re-emits nothing: only clicks do.
+  EXPECT_THAT(readEnriched(), ElementsAre(std::tuple{"ann", "a", json("gold")}, std::tuple{"ann", "b", json("silver")}));
+}
+
+TEST_F(ClickstreamEnrichmentTest, ForgetsAProfileDeletedByATombstone) {
+  profile("ann", "gold", 1);
+  profiles_.pipeInput("ann", std::nullopt, 2);
+  in_.pipeInput(std::nullopt, click("ann", "a", "c", 10), 10);
+  profile("ann", "bronze", 11);
+  in_.pipeInput(std::nullopt, click("ann", "b", "c", 12), 12);
+  EXPECT_THAT(readEnriched(), ElementsAre(std::tuple{"ann", "a", json()}, std::tuple{"ann", "b", json("bronze")}));
+}
+
+TEST_F(ClickstreamEnrichmentTest, AMalformedProfileGivesANullSegmentAndDoesNotStopTheApp) {
+  profiles_.pipeInput("ann", OptString("{not json"), 1);
+  profiles_.pipeInput("bob", OptString(R"({"user": "bob", "tier": 3})"), 1);
+  in_.pipeInput(std::nullopt, click("ann", "a", "c", 10), 10);
+  in_.pipeInput(std::nullopt, click("bob", "b", "c", 11), 11);
+  EXPECT_THAT(readEnriched(), ElementsAre(std::tuple{"ann", "a", json()}, std::tuple{"bob", "b", json()}));
+}
+
+TEST_F(ClickstreamEnrichmentTest, KeepsTheOtherOutputsAsWithoutProfiles) {
+  profile("ann", "gold", 1);
+  in_.pipeInput(std::nullopt, click("ann", "book-1", "books", 10), 10);
+  in_.pipeInput(std::nullopt, click("bob", "book-1", "books", 11), 11);
+  in_.pipeInput(std::nullopt, R"({"user": "ann"})", 12);
+  EXPECT_THAT(itemClicks_.readKeyValuesToMap(), ElementsAre(Pair("book-1", 2)));
+  const auto profiles = userProfiles_.readKeyValuesToMap();
+  ASSERT_EQ(profiles.size(), 2u);
+  EXPECT_EQ(json::parse(profiles.at("ann")), json::parse(R"({"user": "ann", "clicks_by_category": {"books": 1},
+                                                             "last_items": ["book-1"], "total_clicks": 1})"));
+  EXPECT_EQ(enriched_.getQueueSize(), 2u);  // the malformed event is not enriched
+  const auto topics = driver_.producedTopicNames();
+  EXPECT_THAT(topics, Contains("clicks-app-clicks-by-user-repartition"));
+  EXPECT_THAT(topics, Contains("clicks-app-user-segments-changelog"));
+}
+
+TEST_F(ClickstreamTopologyTest, WritesNoEnrichedClicksWithoutAProfilesTopic) {
+  in_.pipeInput(std::nullopt, click("ann", "x", "c", 1), 1);
+  EXPECT_THAT(driver_.producedTopicNames(), Not(Contains("cs-enriched-clicks")));
 }
 
 }  // namespace
