@@ -155,8 +155,7 @@ void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_v
   } else {
     entry.headers.reset();
   }
-  if (!entry.dirty) ++dirtyCount_;
-  entry.dirty = true;
+  markDirty(it->first, entry);
   entry.charged = CacheBudget::entrySize(key.size(), value ? value->size() : 0);
   budget_->charge(entry.charged);
   evictWhileOverBudget();
@@ -220,8 +219,7 @@ void CachingKeyValueStore::evictWhileOverBudget() {
     const auto it = entries_.find(*writeOrder_.front());
     if (it->second.dirty) {
       sendDown(it->first, it->second);
-      it->second.dirty = false;
-      --dirtyCount_;
+      markClean(it->second);
     }
     erase(it);
   }
@@ -231,20 +229,34 @@ void CachingKeyValueStore::sendDirtyEntriesDown() {
   if (dirtyCount_ == 0) return;
   std::vector<std::string> dirtyKeys;
   dirtyKeys.reserve(dirtyCount_);
-  for (const std::string* key : writeOrder_) {
-    if (entries_.find(*key)->second.dirty) dirtyKeys.push_back(*key);
-  }
+  for (const std::string* key : dirtyOrder_) dirtyKeys.push_back(*key);
   for (const auto& key : dirtyKeys) {
     const auto it = entries_.find(key);
     if (it == entries_.end() || !it->second.dirty) continue;
     sendDown(it->first, it->second);
-    it->second.dirty = false;
-    --dirtyCount_;
+    markClean(it->second);
   }
 }
 
+void CachingKeyValueStore::markDirty(const std::string& key, Entry& entry) {
+  if (entry.dirty) {
+    dirtyOrder_.splice(dirtyOrder_.end(), dirtyOrder_, entry.dirtyPos);
+    return;
+  }
+  entry.dirtyPos = dirtyOrder_.insert(dirtyOrder_.end(), &key);
+  entry.dirty = true;
+  ++dirtyCount_;
+}
+
+void CachingKeyValueStore::markClean(Entry& entry) {
+  if (!entry.dirty) return;
+  dirtyOrder_.erase(entry.dirtyPos);
+  entry.dirty = false;
+  --dirtyCount_;
+}
+
 void CachingKeyValueStore::erase(Entries::iterator it) {
-  if (it->second.dirty) --dirtyCount_;
+  markClean(it->second);
   budget_->release(it->second.charged);
   writeOrder_.erase(it->second.lru);
   entries_.erase(it);

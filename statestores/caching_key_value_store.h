@@ -90,6 +90,7 @@ class CachingKeyValueStore : public KeyValueBytesStore {
     bool dirty = false;
     size_t charged = 0;                           // bytes charged to the budget
     std::list<const std::string*>::iterator lru;  // position in writeOrder_
+    std::list<const std::string*>::iterator dirtyPos;  // position in dirtyOrder_, when dirty
   };
   using Entries = std::map<std::string, Entry, std::less<>>;
 
@@ -99,6 +100,8 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   /// entry stays dirty if that throws.
   void sendDown(const std::string& key, Entry& entry);
   void sendDirtyEntriesDown();
+  void markDirty(const std::string& key, Entry& entry);
+  void markClean(Entry& entry);
   void erase(Entries::iterator it);
   void clear();
 
@@ -111,6 +114,9 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   /// Keys of entries_ (pointers into the map's stable nodes), least recently
   /// written first.
   std::list<const std::string*> writeOrder_;
+  /// The dirty keys alone, in the same order, so that a flush costs the dirty
+  /// entries, not the whole cache.
+  std::list<const std::string*> dirtyOrder_;
   size_t dirtyCount_ = 0;
 };
 
