@@ -511,8 +511,20 @@ void StreamThread::startRestoring(StreamTask& task) {
   for (auto& cl : task.stateManager()->changelogs()) {
     int64_t low = 0;
     int64_t high = 0;
-    const auto err = rd_kafka_query_watermark_offsets(restoreConsumer_.get(), cl.topic.c_str(), cl.partition, &low,
-                                                      &high, 30000);
+    // A changelog created moments ago may have no leader yet: retry such
+    // transient errors for a while before giving up.
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    rd_kafka_resp_err_t err;
+    while (true) {
+      err = rd_kafka_query_watermark_offsets(restoreConsumer_.get(), cl.topic.c_str(), cl.partition, &low, &high,
+                                             10000);
+      const bool transient = err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                             err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE ||
+                             err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART || err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+                             err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION;
+      if (!transient || Clock::now() > deadline) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       throw StreamsException("Could not read the end offset of changelog " + cl.topic + "-" +
                              std::to_string(cl.partition) + ": " + kafkaErrorString(err));
