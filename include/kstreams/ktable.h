@@ -453,6 +453,9 @@ class SessionWindowedKStream {
   SerdePtr<V> valueSerde_;
 };
 
+template <class K, class VOut>
+class CogroupedKStream;
+
 /// A stream grouped by key, ready to aggregate.
 template <class K, class V>
 class KGroupedStream {
@@ -479,6 +482,12 @@ class KGroupedStream {
   SessionWindowedKStream<K, V> windowedBy(const SessionWindows& windows) const {
     return SessionWindowedKStream<K, V>(groupedInput(), windows, keySerde_, valueSerde_);
   }
+
+  /// Starts a cogrouped aggregation (include <kstreams/cogrouped.h>): this stream
+  /// aggregated by aggregator(key, value, aggregate), with more grouped streams
+  /// added by CogroupedKStream::cogroup, into one table.
+  template <class A>
+  auto cogroup(A aggregator) const;
 
   /// Records per key, as an Int64 table.
   KTable<K, int64_t> count(MaterializedWith<K, int64_t> materialized = {}, const Named& named = {}) const {
@@ -511,6 +520,9 @@ class KGroupedStream {
   }
 
  private:
+  template <class, class>
+  friend class CogroupedKStream;
+
   template <class VR, class F>
   KTable<K, VR> aggregateWith(const std::string& processorPrefix, const std::string& storePrefix,
                               const MaterializedWith<K, VR>& m, SerdePtr<VR> defaultValueSerde, const Named& named,
@@ -657,3 +669,6 @@ auto KStream<K, V>::groupBy(F selector, GroupedWith<std::decay_t<std::invoke_res
 #include "kstreams/global_ktable.h"
 // Foreign-key table-table joins.
 #include "kstreams/fk_join.h"
+
+// KGroupedStream::cogroup returns a CogroupedKStream.
+#include "kstreams/cogrouped.h"
