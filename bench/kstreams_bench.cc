@@ -18,6 +18,11 @@
 //                   .to(out, Produced::with(TimeWindowed<String>, Int64))
 //   --workload W4b  hopping count: the same with
 //                   TimeWindows::ofSizeWithNoGrace(1 s).advanceBy(500 ms)
+//   --workload W5   stream-table join: stream(in).join(table(--input2),
+//                   (v, t) -> v[0, 50) + t[0, 50)).to(out)
+//   --workload W6   stream-stream join: stream(in).join(stream(--input2),
+//                   (a, b) -> a[0, 50) + b[0, 50),
+//                   JoinWindows::ofTimeDifferenceWithNoGrace(10 s)).to(out)
 //   --workload LATEST  latest value per key (the store the restore
 //                   measurement restores): groupByKey()
 //                   .reduce((aggregate, value) -> value, Materialized::as("latest")),
@@ -33,7 +38,8 @@
 //
 // Usage:
 //   kstreams-bench --bootstrap-servers HOST:PORT --application-id ID
-//                  --input IN --output OUT [--workload W1|W2|W3]
+//                  --input IN --output OUT [--workload W1|W2|W3|...]
+//                  [--input2 TABLE_OR_RIGHT]   (W5: the table topic, W6: the right stream)
 //                  [--commit-interval-ms 1000] [--state-dir DIR]
 //                  [--config KEY=VALUE ...]   (extra/overriding properties, for experiments)
 
@@ -95,7 +101,7 @@ std::vector<std::string> splitWords(const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bootstrap, app_id, input, output, workload = "W1", state_dir;
+  std::string bootstrap, app_id, input, input2, output, workload = "W1", state_dir;
   std::string commit_interval_ms = "1000";
   std::vector<std::pair<std::string, std::string>> overrides;
   for (int i = 1; i < argc; ++i) {
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
     if (a == "--bootstrap-servers") bootstrap = val();
     else if (a == "--application-id") app_id = val();
     else if (a == "--input") input = val();
+    else if (a == "--input2") input2 = val();
     else if (a == "--output") output = val();
     else if (a == "--workload") workload = val();
     else if (a == "--commit-interval-ms") commit_interval_ms = val();
@@ -122,12 +129,13 @@ int main(int argc, char** argv) {
   if (workload == "passthrough") workload = "W1";
   if (workload == "mapfilter") workload = "W2";
   if (workload == "count") workload = "W3";
-  const std::vector<std::string> known{"W1", "W2", "W3", "WC", "W4a", "W4b", "LATEST"};
+  const std::vector<std::string> known{"W1", "W2", "W3", "WC", "W4a", "W4b", "W5", "W6", "LATEST"};
   if (bootstrap.empty() || app_id.empty() || input.empty() || output.empty() ||
-      std::find(known.begin(), known.end(), workload) == known.end())
+      std::find(known.begin(), known.end(), workload) == known.end() ||
+      ((workload == "W5" || workload == "W6") && input2.empty()))
     die("usage: kstreams-bench --bootstrap-servers B --application-id ID --input IN "
-        "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|LATEST] [--commit-interval-ms MS] "
-        "[--state-dir DIR] [--config KEY=VALUE ...]");
+        "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|W5|W6|LATEST] [--input2 TOPIC] "
+        "[--commit-interval-ms MS] [--state-dir DIR] [--config KEY=VALUE ...]");
 
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -170,6 +178,20 @@ int main(int argc, char** argv) {
         .toStream()
         .to(output, Produced::with(WindowedSerdes::timeWindowedSerdeFrom<std::string>(Serdes::String(), 1000),
                                    Serdes::Int64()));
+  } else if (workload == "W5") {
+    auto table = builder.table<std::string, std::string>(
+        input2, Consumed::with(Serdes::String(), Serdes::String()));
+    s.join(table,
+           [](const std::string& v, const std::string& t) { return v.substr(0, 50) + t.substr(0, 50); })
+        .to(output, produced);
+  } else if (workload == "W6") {
+    using namespace std::chrono_literals;
+    auto right = builder.stream<std::string, std::string>(
+        input2, Consumed::with(Serdes::String(), Serdes::String()));
+    s.join(right,
+           [](const std::string& a, const std::string& b) { return a.substr(0, 50) + b.substr(0, 50); },
+           JoinWindows::ofTimeDifferenceWithNoGrace(10000ms))
+        .to(output, produced);
   } else {  // LATEST
     s.groupByKey().reduce([](const std::string&, const std::string& v) { return v; }, Materialized::as("latest"));
   }

@@ -16,6 +16,11 @@
 //                   .ofSizeWithNoGrace(1 s)).count(Materialized.as("counts"))
 //                   .toStream().to(out) with TimeWindowed<String> keys, Long values
 //   --workload W4b  hopping count: the same, ofSizeWithNoGrace(1 s).advanceBy(500 ms)
+//   --workload W5   stream-table join: stream(in).join(table(--input2),
+//                   (v, t) -> v.substring(0, 50) + t.substring(0, 50)).to(out)
+//   --workload W6   stream-stream join: stream(in).join(stream(--input2),
+//                   (a, b) -> a.substring(0, 50) + b.substring(0, 50),
+//                   JoinWindows.ofTimeDifferenceWithNoGrace(10 s)).to(out)
 //   --workload LATEST  latest value per key: groupByKey().reduce((agg, v) -> v,
 //                   Materialized.as("latest")); nothing written to the output
 //
@@ -44,7 +49,9 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -61,10 +68,11 @@ public final class KafkaStreamsBench {
 
   private static String usage() {
     return "usage: kafka-streams-bench --bootstrap-servers B --application-id ID --input IN "
-        + "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|LATEST] [--commit-interval-ms MS] [--state-dir DIR]";
+        + "--output OUT [--workload W1|W2|W3|WC|W4a|W4b|W5|W6|LATEST] [--input2 TOPIC] [--commit-interval-ms MS] "
+        + "[--state-dir DIR]";
   }
 
-  static Topology buildTopology(String workload, String input, String output) {
+  static Topology buildTopology(String workload, String input, String input2, String output) {
     StreamsBuilder builder = new StreamsBuilder();
     KStream<String, String> s = builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
     Produced<String, String> produced = Produced.with(Serdes.String(), Serdes.String());
@@ -104,6 +112,20 @@ public final class KafkaStreamsBench {
             .count(Materialized.as("counts"))
             .toStream()
             .to(output, Produced.with(WindowedSerdes.timeWindowedSerdeFrom(String.class, 1000L), Serdes.Long()));
+        break;
+      }
+      case "W5": {
+        if (input2 == null) die("W5 needs --input2 (the table topic)\n" + usage());
+        KTable<String, String> table = builder.table(input2, Consumed.with(Serdes.String(), Serdes.String()));
+        s.join(table, (String v, String t) -> v.substring(0, 50) + t.substring(0, 50)).to(output, produced);
+        break;
+      }
+      case "W6": {
+        if (input2 == null) die("W6 needs --input2 (the right stream's topic)\n" + usage());
+        KStream<String, String> right = builder.stream(input2, Consumed.with(Serdes.String(), Serdes.String()));
+        s.join(right, (String a, String b) -> a.substring(0, 50) + b.substring(0, 50),
+                JoinWindows.ofTimeDifferenceWithNoGrace(Duration.ofSeconds(10)))
+            .to(output, produced);
         break;
       }
       case "LATEST":
@@ -158,7 +180,7 @@ public final class KafkaStreamsBench {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    String bootstrap = null, appId = null, input = null, output = null, workload = "W1";
+    String bootstrap = null, appId = null, input = null, input2 = null, output = null, workload = "W1";
     String commitIntervalMs = "1000", stateDir = null;
     for (int i = 0; i < args.length; ++i) {
       String a = args[i];
@@ -168,6 +190,7 @@ public final class KafkaStreamsBench {
         case "--bootstrap-servers": bootstrap = v; break;
         case "--application-id": appId = v; break;
         case "--input": input = v; break;
+        case "--input2": input2 = v; break;
         case "--output": output = v; break;
         case "--workload": workload = v; break;
         case "--commit-interval-ms": commitIntervalMs = v; break;
@@ -180,7 +203,7 @@ public final class KafkaStreamsBench {
     if (workload.equals("count")) workload = "W3";
     if (bootstrap == null || appId == null || input == null || output == null) die(usage());
 
-    Topology topology = buildTopology(workload, input, output);
+    Topology topology = buildTopology(workload, input, input2, output);
 
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
