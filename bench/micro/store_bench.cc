@@ -80,7 +80,7 @@ struct TempDir {
 
 std::vector<std::string> makeKeys(size_t n, bool shuffled) {
   std::vector<std::string> keys(n);
-  char buf[16];
+  char buf[24];
   for (size_t i = 0; i < n; ++i) {
     std::snprintf(buf, sizeof buf, "%08zu", i);
     keys[i] = buf;
