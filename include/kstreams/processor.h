@@ -9,6 +9,7 @@
 
 #include "kstreams/detail/node.h"
 #include "kstreams/record.h"
+#include "kstreams/window_store.h"
 
 namespace kstreams {
 
@@ -211,11 +212,57 @@ class ProcessorContext {
     return *store;
   }
 
+  /// A window store built with Stores::windowStoreBuilder and connected to this processor.
+  template <class K, class V>
+  WindowStore<K, V>& getWindowStore(const std::string& name) {
+    auto it = typedStores_.find(name);
+    if (it != typedStores_.end()) return *std::static_pointer_cast<WindowStore<K, V>>(it->second);
+    const StoreSpec& spec = checkedSpec<K, V>(name, StoreSpec::Kind::WINDOW, "getWindowStore", "windowStoreBuilder");
+    auto store = std::make_shared<WindowStore<K, V>>(windowBytesStore(name),
+                                                     std::static_pointer_cast<const Serde<K>>(spec.keySerde),
+                                                     std::static_pointer_cast<const Serde<V>>(spec.valueSerde),
+                                                     spec.windowSizeMs);
+    typedStores_[name] = store;
+    return *store;
+  }
+
+  /// A session store built with Stores::sessionStoreBuilder and connected to this processor.
+  template <class K, class V>
+  SessionStore<K, V>& getSessionStore(const std::string& name) {
+    auto it = typedStores_.find(name);
+    if (it != typedStores_.end()) return *std::static_pointer_cast<SessionStore<K, V>>(it->second);
+    const StoreSpec& spec =
+        checkedSpec<K, V>(name, StoreSpec::Kind::SESSION, "getSessionStore", "sessionStoreBuilder");
+    auto store = std::make_shared<SessionStore<K, V>>(sessionBytesStore(name),
+                                                      std::static_pointer_cast<const Serde<K>>(spec.keySerde),
+                                                      std::static_pointer_cast<const Serde<V>>(spec.valueSerde));
+    typedStores_[name] = store;
+    return *store;
+  }
+
  protected:
   virtual detail::KeyValueBytesStore* bytesStore(const std::string& name) = 0;
+  virtual detail::WindowBytesStore* windowBytesStore(const std::string& name) = 0;
+  virtual detail::SessionBytesStore* sessionBytesStore(const std::string& name) = 0;
   [[nodiscard]] virtual const StoreSpec& storeSpec(const std::string& name) const = 0;
 
  private:
+  template <class K, class V>
+  const StoreSpec& checkedSpec(const std::string& name, StoreSpec::Kind kind, const char* getter,
+                               const char* builder) const {
+    const StoreSpec& spec = storeSpec(name);
+    if (spec.kind != kind || !spec.keySerde || !spec.valueSerde) {
+      throw StreamsException(std::string(getter) + "(" + name + "): the store is not a " +
+                             (kind == StoreSpec::Kind::WINDOW ? "window" : "session") +
+                             " store with serdes; build it with Stores::" + builder +
+                             "(supplier, keySerde, valueSerde)");
+    }
+    if (spec.keyType != typeid(K).name() || spec.valueType != typeid(V).name()) {
+      throw StreamsException(std::string(getter) + "(" + name +
+                             "): asked for other key/value types than the store was built with");
+    }
+    return spec;
+  }
   std::map<std::string, std::shared_ptr<void>> typedStores_;
 };
 
@@ -293,6 +340,8 @@ class ProcessorNode final : public Node, public ProcessorContext<KOut, VOut> {
 
  protected:
   KeyValueBytesStore* bytesStore(const std::string& name) override { return context_->getStateStore(name); }
+  WindowBytesStore* windowBytesStore(const std::string& name) override { return context_->getWindowStore(name); }
+  SessionBytesStore* sessionBytesStore(const std::string& name) override { return context_->getSessionStore(name); }
   [[nodiscard]] const StoreSpec& storeSpec(const std::string& name) const override {
     return context_->storeSpec(name);
   }

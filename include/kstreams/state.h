@@ -2,6 +2,8 @@
 // store stack (caching → change-logging → RocksDB or in-memory).
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <typeinfo>
@@ -193,6 +195,8 @@ struct StoreSpec {
   // WINDOW stores: how long windows are kept, and the segment size on disk.
   int64_t retentionMs = 0;
   int64_t segmentIntervalMs = 0;
+  // WINDOW stores of the Processor API: the size of their windows (for Windowed keys).
+  int64_t windowSizeMs = 0;
   // WINDOW stores of stream-stream joins: keep every record, even with equal key and start.
   bool retainDuplicates = false;
   bool timestamped = true;
@@ -245,8 +249,23 @@ struct KeyValueStoreSupplier {
   StoreType type;
 };
 
+/// What kind of window or session store a StoreBuilder makes (Kafka Streams'
+/// WindowBytesStoreSupplier / SessionBytesStoreSupplier).
+struct WindowStoreSupplier {
+  std::string name;
+  StoreType type;
+  int64_t retentionMs = 0;
+  int64_t windowSizeMs = 0;
+  bool retainDuplicates = false;
+};
+struct SessionStoreSupplier {
+  std::string name;
+  StoreType type;
+  int64_t retentionMs = 0;
+};
+
 /// Factories of Processor API stores (Kafka Streams' Stores). Stores made here are
-/// plain key-value stores (no timestamp), caching off, changelog on by default.
+/// plain stores (no timestamp), caching off, changelog on by default.
 struct Stores {
   static KeyValueStoreSupplier persistentKeyValueStore(std::string name) {
     return KeyValueStoreSupplier{std::move(name), StoreType::ROCKS_DB};
@@ -263,6 +282,74 @@ struct Stores {
     spec.timestamped = false;
     spec.cachingEnabled = false;
     return StoreBuilder<K, V>(std::move(spec), std::move(keySerde), std::move(valueSerde));
+  }
+
+  /// Windows kept for `retention` of stream time (at least `windowSize`);
+  /// retainDuplicates keeps every put, as stream-stream joins need.
+  static WindowStoreSupplier persistentWindowStore(std::string name, std::chrono::milliseconds retention,
+                                                   std::chrono::milliseconds windowSize, bool retainDuplicates) {
+    return windowSupplier(std::move(name), StoreType::ROCKS_DB, retention, windowSize, retainDuplicates);
+  }
+  static WindowStoreSupplier inMemoryWindowStore(std::string name, std::chrono::milliseconds retention,
+                                                 std::chrono::milliseconds windowSize, bool retainDuplicates) {
+    return windowSupplier(std::move(name), StoreType::IN_MEMORY, retention, windowSize, retainDuplicates);
+  }
+  /// For ProcessorContext::getWindowStore<K, V>(name).
+  template <class K, class V>
+  static StoreBuilder<K, V> windowStoreBuilder(const WindowStoreSupplier& supplier, SerdePtr<K> keySerde,
+                                               SerdePtr<V> valueSerde) {
+    StoreSpec spec;
+    spec.name = supplier.name;
+    spec.kind = StoreSpec::Kind::WINDOW;
+    spec.type = supplier.type;
+    spec.retentionMs = supplier.retentionMs;
+    spec.segmentIntervalMs = std::max<int64_t>(supplier.retentionMs / 2, 60000);
+    spec.windowSizeMs = supplier.windowSizeMs;
+    spec.retainDuplicates = supplier.retainDuplicates;
+    spec.timestamped = false;
+    spec.cachingEnabled = false;
+    return StoreBuilder<K, V>(std::move(spec), std::move(keySerde), std::move(valueSerde));
+  }
+
+  /// Sessions kept for `retention` of stream time after they end.
+  static SessionStoreSupplier persistentSessionStore(std::string name, std::chrono::milliseconds retention) {
+    return sessionSupplier(std::move(name), StoreType::ROCKS_DB, retention);
+  }
+  static SessionStoreSupplier inMemorySessionStore(std::string name, std::chrono::milliseconds retention) {
+    return sessionSupplier(std::move(name), StoreType::IN_MEMORY, retention);
+  }
+  /// For ProcessorContext::getSessionStore<K, V>(name).
+  template <class K, class V>
+  static StoreBuilder<K, V> sessionStoreBuilder(const SessionStoreSupplier& supplier, SerdePtr<K> keySerde,
+                                                SerdePtr<V> valueSerde) {
+    StoreSpec spec;
+    spec.name = supplier.name;
+    spec.kind = StoreSpec::Kind::SESSION;
+    spec.type = supplier.type;
+    spec.retentionMs = supplier.retentionMs;
+    spec.segmentIntervalMs = std::max<int64_t>(supplier.retentionMs / 2, 60000);
+    spec.timestamped = false;
+    spec.cachingEnabled = false;
+    return StoreBuilder<K, V>(std::move(spec), std::move(keySerde), std::move(valueSerde));
+  }
+
+ private:
+  static WindowStoreSupplier windowSupplier(std::string name, StoreType type, std::chrono::milliseconds retention,
+                                            std::chrono::milliseconds windowSize, bool retainDuplicates) {
+    if (windowSize.count() <= 0) {
+      throw ConfigException("window store " + name + ": the window size must be positive");
+    }
+    if (retention < windowSize) {
+      throw ConfigException("window store " + name + ": the retention (" + std::to_string(retention.count()) +
+                            " ms) must be at least the window size (" + std::to_string(windowSize.count()) + " ms)");
+    }
+    return WindowStoreSupplier{std::move(name), type, retention.count(), windowSize.count(), retainDuplicates};
+  }
+  static SessionStoreSupplier sessionSupplier(std::string name, StoreType type, std::chrono::milliseconds retention) {
+    if (retention.count() < 0) {
+      throw ConfigException("session store " + name + ": the retention must not be negative");
+    }
+    return SessionStoreSupplier{std::move(name), type, retention.count()};
   }
 };
 
