@@ -358,7 +358,8 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
     for (size_t q = 0; q < task->queueCount(); ++q) {
       routes_[task->queueTopic(static_cast<int>(q))][id.partition] = Route{task.get(), static_cast<int>(q)};
     }
-    names += (names.empty() ? "" : " ") + id.toString();
+    if (!names.empty()) names += ' ';
+    names += id.toString();
     if (task->stateManager() == nullptr) {
       task->initializeTopology();
     } else {
@@ -403,7 +404,8 @@ void StreamThread::revokeTasks() {
   for (auto& [id, task] : tasks_) {
     // commitAll() ran just before: stores are flushed and checkpointed.
     task->close(!failed_);
-    names += (names.empty() ? "" : " ") + id.toString();
+    if (!names.empty()) names += ' ';
+    names += id.toString();
   }
   KS_LOG(INFO, clientId_ + " revoked tasks: [" + names + "]");
   // Partitions paused for a full buffer start unpaused when assigned again.
