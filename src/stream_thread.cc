@@ -1,9 +1,6 @@
 #include "src/stream_thread.h"
 
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <thread>
 
 #include "src/log.h"
 
@@ -89,13 +86,8 @@ void StreamThread::rebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
 void StreamThread::runLoop() {
   setState(State::STARTING);
   collector_ = std::make_unique<ProducerCollector>(config_, metrics_, clientId_ + "-producer");
-  auto consumerSettings = consumerDefaults(config_, clientId_ + "-consumer");
-  // End-of-partition events tell max.task.idle.ms that an empty partition is caught up.
-  for (auto& [key, value] : consumerSettings) {
-    if (key == "enable.partition.eof") value = "true";
-  }
   consumer_ = createClient(
-      RD_KAFKA_CONSUMER, consumerSettings, config_.mainConsumer,
+      RD_KAFKA_CONSUMER, consumerDefaults(config_, clientId_ + "-consumer"), config_.mainConsumer,
       [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_rebalance_cb(conf, &StreamThread::rebalanceCallback); },
       this);
   rd_kafka_poll_set_consumer(consumer_.get());
@@ -170,15 +162,10 @@ void StreamThread::runLoop() {
 void StreamThread::dispatch(rd_kafka_message_t* msg) {
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     const rd_kafka_resp_err_t err = msg->err;
-    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      // Caught up: an empty buffer of this partition need not hold its task back.
-      if (Route* route = findRoute(msg); route != nullptr) route->task->partitionEnd(route->queue, msg->offset);
-      rd_kafka_message_destroy(msg);
-      return;
-    }
     std::string what = kafkaErrorString(err);
     if (msg->rkt != nullptr) what = std::string(rd_kafka_topic_name(msg->rkt)) + ": " + what;
     rd_kafka_message_destroy(msg);
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
     char reason[512];
     if (rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       throw StreamsException(std::string("Fatal consumer error: ") + reason);
@@ -187,7 +174,12 @@ void StreamThread::dispatch(rd_kafka_message_t* msg) {
     return;
   }
   const char* topic = rd_kafka_topic_name(msg->rkt);
-  Route* route = findRoute(msg);
+  auto t = routes_.find(std::string_view(topic));
+  Route* route = nullptr;
+  if (t != routes_.end()) {
+    auto p = t->second.find(msg->partition);
+    if (p != t->second.end()) route = &p->second;
+  }
   if (route == nullptr) {
     // A record of a partition no longer assigned: the next owner reads it again.
     rd_kafka_message_destroy(msg);
@@ -204,78 +196,21 @@ void StreamThread::dispatch(rd_kafka_message_t* msg) {
   r.raw.value = static_cast<const char*>(msg->payload);
   r.raw.valueSize = msg->len;
   r.message = msg;
-  const size_t buffered = route->task->addRecord(route->queue, std::move(r));
-  if (!route->paused && buffered >= static_cast<size_t>(config_.bufferedRecordsPerPartition)) {
-    // A task waiting for another partition (max.task.idle.ms) buffers this one
-    // up to buffered.records.per.partition, then stops fetching it.
-    pausePartition(topic, msg->partition, true);
-    route->paused = true;
-    anyPaused_ = true;
-  }
-}
-
-StreamThread::Route* StreamThread::findRoute(const rd_kafka_message_t* msg) {
-  if (msg->rkt == nullptr) return nullptr;
-  auto t = routes_.find(std::string_view(rd_kafka_topic_name(msg->rkt)));
-  if (t == routes_.end()) return nullptr;
-  auto p = t->second.find(msg->partition);
-  return p == t->second.end() ? nullptr : &p->second;
-}
-
-void StreamThread::pausePartition(const std::string& topic, int32_t partition, bool pause) {
-  PartitionList list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
-  if (pause) {
-    rd_kafka_pause_partitions(consumer_.get(), list.get());
-  } else {
-    rd_kafka_resume_partitions(consumer_.get(), list.get());
-  }
-}
-
-void StreamThread::resumeDrainedPartitions() {
-  if (!anyPaused_) return;
-  anyPaused_ = false;
-  for (auto& [topic, partitions] : routes_) {
-    for (auto& [partition, route] : partitions) {
-      if (!route.paused) continue;
-      if (route.task->buffered(route.queue) < static_cast<size_t>(config_.bufferedRecordsPerPartition)) {
-        pausePartition(topic, partition, false);
-        route.paused = false;
-      } else {
-        anyPaused_ = true;
-      }
-    }
-  }
+  route->task->addRecord(route->queue, std::move(r));
 }
 
 void StreamThread::processTasks() {
-  // Every buffered record is processed before the next poll, except by tasks
-  // that wait for an empty input partition (max.task.idle.ms).
-  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  // Every buffered record is processed before the next poll, so buffers stay
+  // bounded by one poll batch and no partition needs pausing.
   bool any = true;
   while (any) {
     any = false;
     for (auto& [id, task] : tasks_) {
       if (!task->running()) continue;
-      StreamTask* t = task.get();
-      const int32_t partition = id.partition;
-      auto highWatermark = [&](int queue) -> int64_t {
-        int64_t low = 0;
-        int64_t high = 0;
-        // Cached from the last fetch response: no request to the broker.
-        if (rd_kafka_get_watermark_offsets(consumer_.get(), t->queueTopic(queue).c_str(), partition, &low, &high) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR) {
-          return -1;
-        }
-        return high;
-      };
-      for (int i = 0; i < 512 && t->readyToProcess(now, highWatermark) && t->process(); ++i) any = true;
+      for (int i = 0; i < 512 && task->process(); ++i) any = true;
     }
     collector_->poll();
   }
-  resumeDrainedPartitions();
 }
 
 void StreamThread::commitAll() {
@@ -293,15 +228,7 @@ void StreamThread::commitAll() {
   PartitionList offsets(rd_kafka_topic_partition_list_new(8));
   for (auto& [id, task] : tasks_) {
     for (const auto& o : task->takeCommittableOffsets()) {
-      auto* tp = rd_kafka_topic_partition_list_add(offsets.get(), o.topic.c_str(), o.partition);
-      tp->offset = o.offset;
-      if (o.partitionTime >= 0) {
-        // Stream time survives a restart or a move to another member (as in Kafka Streams).
-        const std::string metadata = encodePartitionTime(o.partitionTime);
-        tp->metadata = std::malloc(metadata.size());  // freed by the list (rd_free)
-        std::memcpy(tp->metadata, metadata.data(), metadata.size());
-        tp->metadata_size = metadata.size();
-      }
+      rd_kafka_topic_partition_list_add(offsets.get(), o.topic.c_str(), o.partition)->offset = o.offset;
     }
   }
   if (offsets->cnt == 0) return;
@@ -368,34 +295,6 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
     tasks_.emplace(id, std::move(task));
   }
   KS_LOG(INFO, clientId_ + " assigned tasks: [" + names + "]");
-  restorePartitionTimes(partitions);
-}
-
-void StreamThread::restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions) {
-  if (partitions->cnt == 0) return;
-  PartitionList committed(rd_kafka_topic_partition_list_copy(partitions));
-  const rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    KS_LOG(WARN, clientId_ + " could not read the committed offsets' metadata (" + kafkaErrorString(err) +
-                     "): stream time starts unknown");
-    return;
-  }
-  for (int i = 0; i < committed->cnt; ++i) {
-    const auto& tp = committed->elems[i];
-    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.metadata == nullptr || tp.metadata_size == 0) continue;
-    auto t = routes_.find(std::string_view(tp.topic));
-    if (t == routes_.end()) continue;
-    auto r = t->second.find(tp.partition);
-    if (r == t->second.end()) continue;
-    const int64_t time =
-        decodePartitionTime(std::string_view(static_cast<const char*>(tp.metadata), tp.metadata_size));
-    if (time < 0) {
-      KS_LOG(WARN, clientId_ + " ignores the committed metadata of " + tp.topic + "-" + std::to_string(tp.partition) +
-                       ": not Kafka Streams' partition-time format");
-      continue;
-    }
-    r->second.task->initializePartitionTime(r->second.queue, time);
-  }
 }
 
 void StreamThread::revokeTasks() {
@@ -408,13 +307,6 @@ void StreamThread::revokeTasks() {
     names += id.toString();
   }
   KS_LOG(INFO, clientId_ + " revoked tasks: [" + names + "]");
-  // Partitions paused for a full buffer start unpaused when assigned again.
-  for (auto& [topic, partitions] : routes_) {
-    for (auto& [partition, route] : partitions) {
-      if (route.paused && consumer_) pausePartition(topic, partition, false);
-    }
-  }
-  anyPaused_ = false;
   restoring_.clear();
   uninitialized_.clear();
   routes_.clear();

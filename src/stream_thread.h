@@ -50,22 +50,16 @@ class StreamThread {
   struct Route {
     StreamTask* task = nullptr;
     int queue = -1;
-    bool paused = false;  // its buffer is full
   };
 
   void run();
   void runLoop();
   void dispatch(rd_kafka_message_t* msg);
-  Route* findRoute(const rd_kafka_message_t* msg);
-  void pausePartition(const std::string& topic, int32_t partition, bool pause);
-  void resumeDrainedPartitions();
   void processTasks();
   void commitAll();
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void assignTasks(rd_kafka_topic_partition_list_t* partitions);
   void revokeTasks();
-  /// Reads the committed offsets' metadata of new partitions: their partition time.
-  void restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions);
   /// Opens the stores of new tasks and restores them from their changelogs; a
   /// task whose stores are ready starts running and its partitions resume.
   void initializeAndRestore();
@@ -93,7 +87,6 @@ class StreamThread {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::unordered_map<int32_t, Route>, TopicHash, std::equal_to<>> routes_;
-  bool anyPaused_ = false;
 
   StateServices stateServices_;
   KafkaHandle restoreConsumer_;
