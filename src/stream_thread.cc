@@ -1,6 +1,7 @@
 #include "src/stream_thread.h"
 
 #include <chrono>
+#include <thread>
 
 #include "src/log.h"
 
