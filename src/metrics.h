@@ -19,6 +19,7 @@ struct Metrics {
   std::atomic<int64_t> invalidTimestamps{0};
   std::atomic<int64_t> commits{0};
   std::atomic<int64_t> rebalances{0};
+  std::atomic<int64_t> redeliveredRecordsDropped{0};  // delivered twice by the consumer, kept once
 
   [[nodiscard]] std::map<std::string, double> snapshot() const {
     return {
@@ -32,6 +33,7 @@ struct Metrics {
         {"invalid-timestamps-total", static_cast<double>(invalidTimestamps.load())},
         {"commit-total", static_cast<double>(commits.load())},
         {"rebalance-total", static_cast<double>(rebalances.load())},
+        {"redelivered-records-dropped-total", static_cast<double>(redeliveredRecordsDropped.load())},
     };
   }
 };

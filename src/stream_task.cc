@@ -1,7 +1,10 @@
 #include "src/stream_task.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <map>
 #include <typeinfo>
 
@@ -172,8 +175,139 @@ size_t StreamTask::addRecord(int queue, StampedRecord record) {
     throw;
   }
   if (record.timestamp >= 0 && record.timestamp > q.partitionTime) q.partitionTime = record.timestamp;
+  q.receivedOffset = std::max(q.receivedOffset, record.raw.offset + 1);
   q.records.push_back(std::move(record));
   return q.records.size();
+}
+
+namespace {
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr uint8_t kPartitionTimeVersion = 2;
+
+std::string base64Encode(const std::string& in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out.push_back(kBase64[(n >> 18) & 63]);
+    out.push_back(kBase64[(n >> 12) & 63]);
+    out.push_back(i + 1 < in.size() ? kBase64[(n >> 6) & 63] : '=');
+    out.push_back(i + 2 < in.size() ? kBase64[n & 63] : '=');
+  }
+  return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view in) {
+  std::string out;
+  uint32_t n = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    const char* p = std::strchr(kBase64, c);
+    if (c == '\0' || p == nullptr) return std::nullopt;
+    n = (n << 6) | static_cast<uint32_t>(p - kBase64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((n >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string encodePartitionTime(int64_t partitionTime) {
+  std::string raw(1, static_cast<char>(kPartitionTimeVersion));
+  for (int shift = 56; shift >= 0; shift -= 8) raw.push_back(static_cast<char>((partitionTime >> shift) & 0xff));
+  return base64Encode(raw);
+}
+
+int64_t decodePartitionTime(std::string_view metadata) {
+  if (metadata.empty()) return -1;
+  auto raw = base64Decode(metadata);
+  if (!raw || raw->size() < 9 || (raw->at(0) != 1 && raw->at(0) != 2)) return -1;
+  uint64_t t = 0;
+  for (size_t i = 1; i < 9; ++i) t = (t << 8) | static_cast<uint8_t>((*raw)[i]);
+  return static_cast<int64_t>(t);
+}
+
+void StreamTask::initializePartitionTime(int queue, int64_t partitionTime) {
+  if (partitionTime < 0) return;
+  auto& q = queues_[static_cast<size_t>(queue)];
+  q.partitionTime = std::max(q.partitionTime, partitionTime);
+  q.processedTime = std::max(q.processedTime, partitionTime);
+  streamTime_ = std::max(streamTime_, partitionTime);
+}
+
+void StreamTask::partitionEnd(int queue, int64_t offset) {
+  auto& q = queues_[static_cast<size_t>(queue)];
+  q.receivedOffset = std::max(q.receivedOffset, offset);
+}
+
+bool readyToProcess(int64_t maxTaskIdleMs, int64_t now, const std::vector<PartitionReadiness>& partitions,
+                    std::vector<int64_t>& idleDeadlines, bool* enforced) {
+  if (enforced != nullptr) *enforced = false;
+  bool anyBuffered = false;
+  for (const auto& p : partitions) anyBuffered = anyBuffered || p.buffered;
+  if (maxTaskIdleMs < 0) return anyBuffered;
+  idleDeadlines.resize(partitions.size(), -1);
+  bool gaveUp = false;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const auto& p = partitions[i];
+    int64_t& deadline = idleDeadlines[i];
+    if (p.buffered) {
+      deadline = -1;
+      continue;
+    }
+    if (p.lag != 0) {
+      // Unknown, or records on the broker: wait for them to be fetched.
+      deadline = -1;
+      return false;
+    }
+    if (deadline < 0) deadline = now + maxTaskIdleMs;
+    if (now < deadline) return false;
+    gaveUp = true;
+  }
+  if (!anyBuffered) return false;
+  if (enforced != nullptr) *enforced = gaveUp;
+  return true;
+}
+
+bool StreamTask::readyToProcess(int64_t now, const std::function<int64_t(int queue)>& highWatermark) {
+  // One input partition, or all buffered: nothing to wait for (the common case).
+  bool allBuffered = true;
+  bool anyBuffered = false;
+  for (const auto& q : queues_) {
+    allBuffered = allBuffered && !q.records.empty();
+    anyBuffered = anyBuffered || !q.records.empty();
+  }
+  if (!anyBuffered) return false;
+  if (allBuffered || env_.config.maxTaskIdleMs < 0) {
+    for (auto& q : queues_) q.idleDeadline = -1;
+    return true;
+  }
+  auto& partitions = readiness_;
+  auto& deadlines = idleDeadlines_;
+  partitions.assign(queues_.size(), PartitionReadiness{});
+  deadlines.resize(queues_.size());
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    const auto& q = queues_[i];
+    partitions[i].buffered = !q.records.empty();
+    deadlines[i] = q.idleDeadline;
+    if (partitions[i].buffered) continue;
+    const int64_t high = highWatermark(static_cast<int>(i));
+    if (high >= 0 && q.receivedOffset >= 0) partitions[i].lag = std::max<int64_t>(0, high - q.receivedOffset);
+  }
+  bool enforced = false;
+  const bool ready = internal::readyToProcess(env_.config.maxTaskIdleMs, now, partitions, deadlines, &enforced);
+  for (size_t i = 0; i < queues_.size(); ++i) queues_[i].idleDeadline = deadlines[i];
+  if (enforced) {
+    KS_LOG(DEBUG, "task " + id_.toString() + " processes without waiting longer for its empty partitions "
+                  "(max.task.idle.ms " + std::to_string(env_.config.maxTaskIdleMs) + " passed)");
+  }
+  return ready;
 }
 
 bool StreamTask::hasBuffered() const {
@@ -234,6 +368,7 @@ bool StreamTask::process() {
     return true;
   }
   if (record.timestamp > streamTime_) streamTime_ = record.timestamp;
+  if (record.timestamp > next->processedTime) next->processedTime = record.timestamp;
   current_ = &record;
   loadHeaders(record);
   record.raw.headers = currentHeadersPtr_;
@@ -332,7 +467,7 @@ std::vector<TopicPartitionOffset> StreamTask::takeCommittableOffsets() {
   std::vector<TopicPartitionOffset> out;
   for (auto& q : queues_) {
     if (!q.dirty) continue;
-    out.push_back(TopicPartitionOffset{q.topic, id_.partition, q.nextOffset});
+    out.push_back(TopicPartitionOffset{q.topic, id_.partition, q.nextOffset, q.processedTime});
     q.dirty = false;
   }
   return out;

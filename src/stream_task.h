@@ -6,9 +6,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dsl/topology_def.h"
@@ -49,8 +51,38 @@ struct StampedRecord {
 struct TopicPartitionOffset {
   std::string topic;
   int32_t partition;
-  int64_t offset;  // the next offset to read
+  int64_t offset;              // the next offset to read
+  int64_t partitionTime = -1;  // the highest timestamp processed from it (-1: none)
 };
+
+/// Offset commit metadata as Kafka Streams writes it (TopicPartitionMetadata):
+/// base64 of [version 2][8-byte big-endian partition time] (Kafka Streams may
+/// append processor metadata, which kstreams neither writes nor needs).
+std::string encodePartitionTime(int64_t partitionTime);
+/// The partition time of committed metadata; -1 when it is empty or not Kafka
+/// Streams' format (versions 1 and 2 are read).
+int64_t decodePartitionTime(std::string_view metadata);
+
+/// One input partition of a task as the idling decision sees it.
+struct PartitionReadiness {
+  bool buffered = false;  // records of it are buffered in the task
+  int64_t lag = -1;       // records on the broker not yet received; -1: unknown
+};
+
+/// Kafka Streams' PartitionGroup.readyToProcess (KIP-695): may a task with
+/// several input partitions process its buffered records at `now` (ms)?
+/// - maxTaskIdleMs -1: yes, whatever is buffered.
+/// - every partition buffered: yes.
+/// - an empty partition whose lag is unknown or positive: no (its records are on
+///   the broker and will arrive with the next fetches).
+/// - an empty partition that is caught up (lag 0): no until maxTaskIdleMs after it
+///   was first seen so, then yes (processing is "enforced", possibly out of
+///   timestamp order), provided some other partition has records.
+/// `idleDeadlines` holds, per partition, when waiting for it ends (-1: not
+/// waiting); it is updated. `enforced` (optional) tells whether a caught-up empty
+/// partition was given up on.
+bool readyToProcess(int64_t maxTaskIdleMs, int64_t now, const std::vector<PartitionReadiness>& partitions,
+                    std::vector<int64_t>& idleDeadlines, bool* enforced = nullptr);
 
 struct TaskEnv {
   const StreamsConfigValues& config;
@@ -75,7 +107,17 @@ class StreamTask final : public detail::NodeContext {
   /// Buffers a record (taking ownership of its message); returns the queue's size.
   size_t addRecord(int queue, StampedRecord record);
   /// Processes the next record by timestamp; false when nothing is buffered.
+  /// Does not wait for empty partitions (see readyToProcess).
   bool process();
+  /// The partition time committed with a queue's offset (restored after a restart
+  /// or a rebalance): raises the partition's and the task's stream time.
+  void initializePartitionTime(int queue, int64_t partitionTime);
+  /// Records that the consumer reached the end of a queue's partition at `offset`.
+  void partitionEnd(int queue, int64_t offset);
+  /// Whether the task may process now under max.task.idle.ms (readyToProcess
+  /// above); `highWatermark(queue)` is the partition's end offset as last fetched
+  /// (negative: unknown).
+  bool readyToProcess(int64_t now, const std::function<int64_t(int queue)>& highWatermark);
   [[nodiscard]] size_t buffered(int queue) const { return queues_[static_cast<size_t>(queue)].records.size(); }
   [[nodiscard]] size_t queueCount() const { return queues_.size(); }
   [[nodiscard]] const std::string& queueTopic(int queue) const { return queues_[static_cast<size_t>(queue)].topic; }
@@ -130,8 +172,11 @@ class StreamTask final : public detail::NodeContext {
     std::string topic;
     detail::SourceNodeBase* source = nullptr;
     RingQueue<StampedRecord> records;
-    int64_t partitionTime = -1;
+    int64_t partitionTime = -1;   // the highest timestamp received (for timestamp extractors)
+    int64_t processedTime = -1;   // the highest timestamp processed (committed with the offset)
     int64_t nextOffset = -1;  // after the last processed record
+    int64_t receivedOffset = -1;  // after the last buffered record, or where the partition ended
+    int64_t idleDeadline = -1;    // max.task.idle.ms: when waiting for this empty partition ends
     bool dirty = false;       // processed since the last commit
   };
 
@@ -160,6 +205,8 @@ class StreamTask final : public detail::NodeContext {
   std::unique_ptr<ProcessorStateManager> state_;
   bool running_ = false;
   std::vector<Queue> queues_;
+  std::vector<PartitionReadiness> readiness_;  // scratch space of readyToProcess
+  std::vector<int64_t> idleDeadlines_;
   int64_t streamTime_ = -1;
   // The record being processed.
   const StampedRecord* current_ = nullptr;

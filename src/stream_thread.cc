@@ -1,6 +1,8 @@
 #include "src/stream_thread.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 #include "src/log.h"
@@ -87,8 +89,13 @@ void StreamThread::rebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t err,
 void StreamThread::runLoop() {
   setState(State::STARTING);
   collector_ = std::make_unique<ProducerCollector>(config_, metrics_, clientId_ + "-producer");
+  auto consumerSettings = consumerDefaults(config_, clientId_ + "-consumer");
+  // End-of-partition events tell max.task.idle.ms that an empty partition is caught up.
+  for (auto& [key, value] : consumerSettings) {
+    if (key == "enable.partition.eof") value = "true";
+  }
   consumer_ = createClient(
-      RD_KAFKA_CONSUMER, consumerDefaults(config_, clientId_ + "-consumer"), config_.mainConsumer,
+      RD_KAFKA_CONSUMER, consumerSettings, config_.mainConsumer,
       [](rd_kafka_conf_t* conf, void*) { rd_kafka_conf_set_rebalance_cb(conf, &StreamThread::rebalanceCallback); },
       this);
   rd_kafka_poll_set_consumer(consumer_.get());
@@ -163,10 +170,15 @@ void StreamThread::runLoop() {
 void StreamThread::dispatch(rd_kafka_message_t* msg) {
   if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     const rd_kafka_resp_err_t err = msg->err;
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // Caught up: an empty buffer of this partition need not hold its task back.
+      if (Route* route = findRoute(msg); route != nullptr) route->task->partitionEnd(route->queue, msg->offset);
+      rd_kafka_message_destroy(msg);
+      return;
+    }
     std::string what = kafkaErrorString(err);
     if (msg->rkt != nullptr) what = std::string(rd_kafka_topic_name(msg->rkt)) + ": " + what;
     rd_kafka_message_destroy(msg);
-    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
     char reason[512];
     if (rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       throw StreamsException(std::string("Fatal consumer error: ") + reason);
@@ -175,14 +187,20 @@ void StreamThread::dispatch(rd_kafka_message_t* msg) {
     return;
   }
   const char* topic = rd_kafka_topic_name(msg->rkt);
-  auto t = routes_.find(std::string_view(topic));
-  Route* route = nullptr;
-  if (t != routes_.end()) {
-    auto p = t->second.find(msg->partition);
-    if (p != t->second.end()) route = &p->second;
-  }
+  Route* route = findRoute(msg);
   if (route == nullptr) {
     // A record of a partition no longer assigned: the next owner reads it again.
+    rd_kafka_message_destroy(msg);
+    return;
+  }
+  if (msg->offset < route->nextOffset) {
+    // Delivered again (librdkafka refetches after some pause/resume sequences):
+    // it is buffered or processed already.
+    if (metrics_.redeliveredRecordsDropped++ == 0) {
+      KS_LOG(WARN, clientId_ + " dropped a record the consumer delivered twice (" + topic + "-" +
+                       std::to_string(msg->partition) + " offset " + std::to_string(msg->offset) +
+                       "); metric redelivered-records-dropped-total counts them");
+    }
     rd_kafka_message_destroy(msg);
     return;
   }
@@ -197,21 +215,81 @@ void StreamThread::dispatch(rd_kafka_message_t* msg) {
   r.raw.value = static_cast<const char*>(msg->payload);
   r.raw.valueSize = msg->len;
   r.message = msg;
-  route->task->addRecord(route->queue, std::move(r));
+  route->nextOffset = msg->offset + 1;
+  const size_t buffered = route->task->addRecord(route->queue, std::move(r));
+  if (!route->pausedForBuffer && buffered >= static_cast<size_t>(config_.bufferedRecordsPerPartition)) {
+    // A task waiting for another partition (max.task.idle.ms) buffers this one
+    // up to buffered.records.per.partition, then stops fetching it.
+    setPaused(topic, msg->partition, *route, &Route::pausedForBuffer, true);
+    anyPaused_ = true;
+  }
+}
+
+StreamThread::Route* StreamThread::findRoute(const rd_kafka_message_t* msg) {
+  if (msg->rkt == nullptr) return nullptr;
+  auto t = routes_.find(std::string_view(rd_kafka_topic_name(msg->rkt)));
+  if (t == routes_.end()) return nullptr;
+  auto p = t->second.find(msg->partition);
+  return p == t->second.end() ? nullptr : &p->second;
+}
+
+void StreamThread::setPaused(const std::string& topic, int32_t partition, Route& route, bool Route::*reason,
+                             bool on) {
+  const bool before = route.paused();
+  route.*reason = on;
+  if (route.paused() == before || !consumer_) return;
+  PartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  if (on) {
+    rd_kafka_pause_partitions(consumer_.get(), list.get());
+  } else {
+    rd_kafka_resume_partitions(consumer_.get(), list.get());
+  }
+}
+
+void StreamThread::resumeDrainedPartitions() {
+  if (!anyPaused_) return;
+  anyPaused_ = false;
+  for (auto& [topic, partitions] : routes_) {
+    for (auto& [partition, route] : partitions) {
+      if (!route.pausedForBuffer) continue;
+      if (route.task->buffered(route.queue) < static_cast<size_t>(config_.bufferedRecordsPerPartition)) {
+        setPaused(topic, partition, route, &Route::pausedForBuffer, false);
+      } else {
+        anyPaused_ = true;
+      }
+    }
+  }
 }
 
 void StreamThread::processTasks() {
-  // Every buffered record is processed before the next poll, so buffers stay
-  // bounded by one poll batch and no partition needs pausing.
+  // Every buffered record is processed before the next poll, except by tasks
+  // that wait for an empty input partition (max.task.idle.ms).
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   bool any = true;
   while (any) {
     any = false;
     for (auto& [id, task] : tasks_) {
       if (!task->running()) continue;
-      for (int i = 0; i < 512 && task->process(); ++i) any = true;
+      StreamTask* t = task.get();
+      const int32_t partition = id.partition;
+      auto highWatermark = [&](int queue) -> int64_t {
+        int64_t low = 0;
+        int64_t high = 0;
+        // Cached from the last fetch response: no request to the broker.
+        if (rd_kafka_get_watermark_offsets(consumer_.get(), t->queueTopic(queue).c_str(), partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR) {
+          return -1;
+        }
+        return high;
+      };
+      for (int i = 0; i < 512 && t->readyToProcess(now, highWatermark) && t->process(); ++i) any = true;
     }
     collector_->poll();
   }
+  resumeDrainedPartitions();
 }
 
 void StreamThread::commitAll() {
@@ -229,7 +307,15 @@ void StreamThread::commitAll() {
   PartitionList offsets(rd_kafka_topic_partition_list_new(8));
   for (auto& [id, task] : tasks_) {
     for (const auto& o : task->takeCommittableOffsets()) {
-      rd_kafka_topic_partition_list_add(offsets.get(), o.topic.c_str(), o.partition)->offset = o.offset;
+      auto* tp = rd_kafka_topic_partition_list_add(offsets.get(), o.topic.c_str(), o.partition);
+      tp->offset = o.offset;
+      if (o.partitionTime >= 0) {
+        // Stream time survives a restart or a move to another member (as in Kafka Streams).
+        const std::string metadata = encodePartitionTime(o.partitionTime);
+        tp->metadata = std::malloc(metadata.size());  // freed by the list (rd_free)
+        std::memcpy(tp->metadata, metadata.data(), metadata.size());
+        tp->metadata_size = metadata.size();
+      }
     }
   }
   if (offsets->cnt == 0) return;
@@ -296,6 +382,34 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
     tasks_.emplace(id, std::move(task));
   }
   KS_LOG(INFO, clientId_ + " assigned tasks: [" + names + "]");
+  restorePartitionTimes(partitions);
+}
+
+void StreamThread::restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions) {
+  if (partitions->cnt == 0) return;
+  PartitionList committed(rd_kafka_topic_partition_list_copy(partitions));
+  const rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    KS_LOG(WARN, clientId_ + " could not read the committed offsets' metadata (" + kafkaErrorString(err) +
+                     "): stream time starts unknown");
+    return;
+  }
+  for (int i = 0; i < committed->cnt; ++i) {
+    const auto& tp = committed->elems[i];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.metadata == nullptr || tp.metadata_size == 0) continue;
+    auto t = routes_.find(std::string_view(tp.topic));
+    if (t == routes_.end()) continue;
+    auto r = t->second.find(tp.partition);
+    if (r == t->second.end()) continue;
+    const int64_t time =
+        decodePartitionTime(std::string_view(static_cast<const char*>(tp.metadata), tp.metadata_size));
+    if (time < 0) {
+      KS_LOG(WARN, clientId_ + " ignores the committed metadata of " + tp.topic + "-" + std::to_string(tp.partition) +
+                       ": not Kafka Streams' partition-time format");
+      continue;
+    }
+    r->second.task->initializePartitionTime(r->second.queue, time);
+  }
 }
 
 void StreamThread::revokeTasks() {
@@ -308,6 +422,15 @@ void StreamThread::revokeTasks() {
     names += id.toString();
   }
   KS_LOG(INFO, clientId_ + " revoked tasks: [" + names + "]");
+  // librdkafka keeps a partition paused across assignments: every partition
+  // starts unpaused when assigned again.
+  for (auto& [topic, partitions] : routes_) {
+    for (auto& [partition, route] : partitions) {
+      setPaused(topic, partition, route, &Route::pausedForBuffer, false);
+      setPaused(topic, partition, route, &Route::pausedForRestore, false);
+    }
+  }
+  anyPaused_ = false;
   restoring_.clear();
   uninitialized_.clear();
   routes_.clear();
@@ -316,14 +439,13 @@ void StreamThread::revokeTasks() {
 }
 
 void StreamThread::pauseOrResume(StreamTask& task, bool pause) {
-  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(task.queueCount())));
   for (size_t q = 0; q < task.queueCount(); ++q) {
-    rd_kafka_topic_partition_list_add(list.get(), task.queueTopic(static_cast<int>(q)).c_str(), task.id().partition);
-  }
-  if (pause) {
-    rd_kafka_pause_partitions(consumer_.get(), list.get());
-  } else {
-    rd_kafka_resume_partitions(consumer_.get(), list.get());
+    const std::string& topic = task.queueTopic(static_cast<int>(q));
+    auto t = routes_.find(std::string_view(topic));
+    if (t == routes_.end()) continue;
+    auto r = t->second.find(task.id().partition);
+    if (r == t->second.end()) continue;
+    setPaused(topic, task.id().partition, r->second, &Route::pausedForRestore, pause);
   }
 }
 

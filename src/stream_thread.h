@@ -50,16 +50,33 @@ class StreamThread {
   struct Route {
     StreamTask* task = nullptr;
     int queue = -1;
+    // Why the partition is paused; librdkafka is told only when the partition
+    // goes from no reason to some reason or back. Resuming a partition that is
+    // not paused makes librdkafka 2.0 fetch again from where it was last paused,
+    // which delivers records twice.
+    bool pausedForRestore = false;  // its task restores its stores
+    bool pausedForBuffer = false;   // its buffer holds buffered.records.per.partition
+    // After the last record buffered from it (-1: none yet). A record below it
+    // was delivered again by the consumer and is dropped.
+    int64_t nextOffset = -1;
+    [[nodiscard]] bool paused() const { return pausedForRestore || pausedForBuffer; }
   };
 
   void run();
   void runLoop();
   void dispatch(rd_kafka_message_t* msg);
+  Route* findRoute(const rd_kafka_message_t* msg);
+  /// Sets one reason for pausing a partition, telling librdkafka on a change
+  /// of the partition's overall state only.
+  void setPaused(const std::string& topic, int32_t partition, Route& route, bool Route::*reason, bool on);
+  void resumeDrainedPartitions();
   void processTasks();
   void commitAll();
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void assignTasks(rd_kafka_topic_partition_list_t* partitions);
   void revokeTasks();
+  /// Reads the committed offsets' metadata of new partitions: their partition time.
+  void restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions);
   /// Opens the stores of new tasks and restores them from their changelogs; a
   /// task whose stores are ready starts running and its partitions resume.
   void initializeAndRestore();
@@ -87,6 +104,7 @@ class StreamThread {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::unordered_map<std::string, std::unordered_map<int32_t, Route>, TopicHash, std::equal_to<>> routes_;
+  bool anyPaused_ = false;
 
   StateServices stateServices_;
   KafkaHandle restoreConsumer_;

@@ -122,6 +122,16 @@ StreamsConfigValues parseConfig(const Properties& props, bool forDriver) {
        [&](const std::string& k, const std::string& v) { c.pollMs = parseLong(k, v, 0, 60000); }},
       {StreamsConfig::BUFFERED_RECORDS_PER_PARTITION_CONFIG,
        [&](const std::string& k, const std::string& v) { c.bufferedRecordsPerPartition = static_cast<int>(parseLong(k, v, 1, 10000000)); }},
+      {StreamsConfig::MAX_TASK_IDLE_MS_CONFIG,
+       [&](const std::string& k, const std::string& v) {
+         try {
+           c.maxTaskIdleMs = parseLong(k, v, -1, INT64_MAX / 2);
+         } catch (const ConfigException&) {
+           throw ConfigException("Invalid value '" + v + "' for configuration " + k +
+                                 ": expected milliseconds (0 or more) to wait for empty input partitions, "
+                                 "or -1 to never wait");
+         }
+       }},
       {StreamsConfig::REPLICATION_FACTOR_CONFIG,
        [&](const std::string& k, const std::string& v) {
          c.replicationFactor = static_cast<int>(parseLong(k, v, -1, 32767));

@@ -21,6 +21,7 @@ struct StreamsConfigValues {
   int64_t commitIntervalMs = 30000;
   int64_t pollMs = 100;
   int bufferedRecordsPerPartition = 1000;
+  int64_t maxTaskIdleMs = 0;  // -1: process whatever is buffered
   int replicationFactor = -1;
   HandlerResponse deserializationHandler = HandlerResponse::FAIL;
   HandlerResponse processingHandler = HandlerResponse::FAIL;

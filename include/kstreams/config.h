@@ -24,6 +24,9 @@ struct StreamsConfig {
   static constexpr const char* STATE_DIR_CONFIG = "state.dir";
   static constexpr const char* POLL_MS_CONFIG = "poll.ms";
   static constexpr const char* BUFFERED_RECORDS_PER_PARTITION_CONFIG = "buffered.records.per.partition";
+  /// How long a task with several input partitions waits for an empty, caught-up
+  /// partition before processing the others out of timestamp order (0; -1: never).
+  static constexpr const char* MAX_TASK_IDLE_MS_CONFIG = "max.task.idle.ms";
   static constexpr const char* REPLICATION_FACTOR_CONFIG = "replication.factor";
   static constexpr const char* DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CONFIG =
       "default.deserialization.exception.handler";

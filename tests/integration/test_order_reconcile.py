@@ -22,9 +22,11 @@ records. Scenarios (each on topics and an application id of its own):
              as dropped (results later than a window's grace: none expected)
   sigterm    the first half of the input is processed, the app is stopped with
              SIGTERM (exit 0), the second half produced and the app restarted
-  sigkill    as sigterm, but the app is killed with SIGKILL while it processes
-             the second half, then restarted; duplicates are allowed (and
-             reported), missing or extra ids are not
+  sigkill    as sigterm, but the second half is produced while the app runs
+             (both topics side by side, in chunks, as two live services write)
+             and the app is killed with SIGKILL while it processes it, then
+             restarted; duplicates are allowed (and reported), missing or
+             extra ids are not
 
 and a last check: ORDER with 4 partitions and ORDERNEW with 2 must make the app
 exit non-zero at start-up with a message naming both topics ("Topics not
@@ -195,6 +197,20 @@ def generate(seed):
 
 def produce(bs, topic, records, partition=None):
     """confluent_kafka, murmur2 (Java's default partitioner) unless a partition is given."""
+    produce_segments(bs, [(topic, records)], partition)
+
+
+def produce_side_by_side(bs, old_topic, old, new_topic, new, chunk=250):
+    """Both topics written at once, as two live services would: alternating
+    chunks of `chunk` orders, each delivered before the next is sent."""
+    segments = []
+    for i in range(0, max(len(old), len(new)), chunk):
+        segments.append((old_topic, old[i:i + chunk]))
+        segments.append((new_topic, new[i:i + chunk]))
+    produce_segments(bs, segments, flush_each=True)
+
+
+def produce_segments(bs, segments, partition=None, flush_each=False):
     p = Producer({
         "bootstrap.servers": bs,
         "acks": "all",
@@ -209,21 +225,25 @@ def produce(bs, topic, records, partition=None):
         if err is not None:
             errors.append(err)
 
-    for i, (key, value, ts) in enumerate(records):
-        kwargs = {"key": key, "value": value, "timestamp": ts, "on_delivery": on_delivery}
-        if partition is not None:
-            kwargs["partition"] = partition
-        while True:
-            try:
-                p.produce(topic, **kwargs)
-                break
-            except BufferError:
-                p.poll(0.1)
-        if i % 1000 == 0:
-            p.poll(0)
+    topics = sorted({topic for topic, _ in segments})
+    for topic, records in segments:
+        for i, (key, value, ts) in enumerate(records):
+            kwargs = {"key": key, "value": value, "timestamp": ts, "on_delivery": on_delivery}
+            if partition is not None:
+                kwargs["partition"] = partition
+            while True:
+                try:
+                    p.produce(topic, **kwargs)
+                    break
+                except BufferError:
+                    p.poll(0.1)
+            if i % 1000 == 0:
+                p.poll(0)
+        if flush_each and p.flush(60):
+            raise common.TestFailure(f"producer ({topic}): a chunk was not delivered within 60 s")
     remaining = p.flush(60)
     if remaining or errors:
-        raise common.TestFailure(f"producer ({topic}): {remaining} undelivered, errors: {errors[:5]}")
+        raise common.TestFailure(f"producer ({', '.join(topics)}): {remaining} undelivered, errors: {errors[:5]}")
 
 
 def sentinels(old, new):
@@ -445,8 +465,11 @@ def scenario(h, bs, which):
                 produce(bs, old_topic, old[half_old:])
                 produce(bs, new_topic, new[half_new:])
             else:
-                produce(bs, old_topic, old[half_old:])
-                produce(bs, new_topic, new[half_new:])
+                # Written while the app runs: both sides at once, as the two
+                # services would. (All of ORDER's half before any of ORDERNEW's
+                # would make a caught-up task, max.task.idle.ms 0, report old
+                # orders as missing-in-new, as Kafka Streams would too.)
+                produce_side_by_side(bs, old_topic, old[half_old:], new_topic, new[half_new:])
                 # Kill while it works on the second half (or as soon as it has done any of it).
                 total = len(old) + len(new) - half_old - half_new
                 deadline = time.time() + TIMEOUT
