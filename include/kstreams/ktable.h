@@ -52,6 +52,26 @@ KTable<K, VR> addAggregation(const std::shared_ptr<GraphBuilder>& builder, const
   return KTable<K, VR>(builder, name, store, keySerde, valueSerde);
 }
 
+/// The window or session store of a windowed aggregation; records an error when
+/// the retention asked for is shorter than `minimumRetention` (window size, or
+/// gap, + grace; `what` names the first term).
+template <class M>
+StoreSpec windowedStoreSpec(GraphBuilder& builder, const std::string& store, const M& m, StoreSpec::Kind kind,
+                            int64_t minimumRetention, const std::string& what) {
+  const int64_t retention = m.retentionMs < 0 ? minimumRetention : m.retentionMs;
+  if (retention < minimumRetention) {
+    builder.recordError("store " + store + ": retention " + std::to_string(retention) + " ms is shorter than " + what +
+                        " + grace (" + std::to_string(minimumRetention) +
+                        " ms): give Materialized::withRetention at least that");
+  }
+  StoreSpec spec = storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
+  spec.kind = kind;
+  spec.timestamped = false;  // the changelog carries the stored bytes (timestamp included)
+  spec.retentionMs = retention;
+  spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
+  return spec;
+}
+
 /// Adds a windowed aggregation below `parent` with its window or session store;
 /// returns the processor's name. `minimumRetention` is window size (or gap) + grace.
 template <class K, class VR, class M, class Factory>
@@ -59,21 +79,10 @@ std::string addWindowedAggregation(const std::shared_ptr<GraphBuilder>& builder,
                                    const std::string& store, const M& m, StoreSpec::Kind kind,
                                    int64_t minimumRetention, const std::string& what, const SerdePtr<K>& ks,
                                    const SerdePtr<VR>& vs, const Named& named, Factory factory) {
-  const int64_t retention = m.retentionMs < 0 ? minimumRetention : m.retentionMs;
-  if (retention < minimumRetention) {
-    builder->recordError("store " + store + ": retention " + std::to_string(retention) + " ms is shorter than " +
-                         what + " + grace (" + std::to_string(minimumRetention) +
-                         " ms): give Materialized::withRetention at least that");
-  }
   auto name = builder->nameOr(named, "KSTREAM-AGGREGATE-");
   checkSerdes<K, VR>(*builder, ks, vs, name, store + " (windowed store)", "Materialized::with(keySerde, valueSerde)");
   builder->addProcessor(name, {parent}, [=] { return factory(name); });
-  StoreSpec spec = storeSpec(store, m.storeType, m.loggingEnabled, m.changelogConfig, false);
-  spec.kind = kind;
-  spec.timestamped = false;  // the changelog carries the stored bytes (timestamp included)
-  spec.retentionMs = retention;
-  spec.segmentIntervalMs = std::max<int64_t>(retention / 2, 60000);
-  builder->addStateStore(spec, {name});
+  builder->addStateStore(windowedStoreSpec(*builder, store, m, kind, minimumRetention, what), {name});
   return name;
 }
 
