@@ -78,7 +78,13 @@ std::vector<std::pair<std::string, std::string>> consumerDefaults(const StreamsC
       // same member only with the (eager) range assignor.
       {"partition.assignment.strategy", "range"},
       {"enable.partition.eof", "false"},
-      // Large fetch queues: consumer throughput depends on them.
+      // Large fetch queues: consumer throughput depends on them. librdkafka
+      // (before 2.3, which added fetch.queue.backoff.ms) stops fetching a
+      // partition once the consumer queue holds queued.min.messages records or
+      // queued.max.messages.kbytes, and looks again only after up to 1 s, so
+      // the queue must hold about a second of processing or the thread starves.
+      // The price is memory: librdkafka keeps a few hundred bytes per queued
+      // record besides the record, ~400 MB for 1,000,000 records of 100 bytes.
       {"queued.max.messages.kbytes", "1048576"},
       {"queued.min.messages", "1000000"},
   };
