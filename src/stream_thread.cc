@@ -141,10 +141,7 @@ void StreamThread::runLoop() {
   while (!shutdownRequested_.load()) {
     initializeAndRestore();
     const int pollMs = restoring_.empty() ? static_cast<int>(config_.pollMs) : 0;
-    const ssize_t n = rd_kafka_consume_batch_queue(queue, pollMs, batch.data(), batch.size());
-    if (n < 0) {
-      throw StreamsException("Consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
-    }
+    const ssize_t n = pollBatch(queue, pollMs, batch);
     for (ssize_t i = 0; i < n; ++i) dispatch(batch[static_cast<size_t>(i)]);
     processTasks();
     for (auto& [id, task] : tasks_) {
@@ -165,6 +162,23 @@ void StreamThread::runLoop() {
   collector_->flush();
   restoreQueue_.reset();
   if (restoreConsumer_) rd_kafka_consumer_close(restoreConsumer_.get());
+}
+
+ssize_t StreamThread::pollBatch(rd_kafka_queue_t* queue, int timeoutMs, std::vector<rd_kafka_message_t*>& batch) {
+  // rd_kafka_consume_batch_queue waits until the batch is full or the timeout
+  // passes, so at a low rate every record would wait up to poll.ms. Take what
+  // is there; if nothing, wait for one record at most poll.ms, then take what
+  // came with it (as Java's poll returns once anything is fetched).
+  ssize_t n = rd_kafka_consume_batch_queue(queue, 0, batch.data(), batch.size());
+  if (n == 0 && timeoutMs > 0) {
+    n = rd_kafka_consume_batch_queue(queue, timeoutMs, batch.data(), 1);
+    if (n == 1) {
+      const ssize_t more = rd_kafka_consume_batch_queue(queue, 0, batch.data() + 1, batch.size() - 1);
+      n = more < 0 ? more : n + more;
+    }
+  }
+  if (n < 0) throw StreamsException("Consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
+  return n;
 }
 
 void StreamThread::dispatch(rd_kafka_message_t* msg) {
@@ -216,13 +230,7 @@ void StreamThread::dispatch(rd_kafka_message_t* msg) {
   r.raw.valueSize = msg->len;
   r.message = msg;
   route->nextOffset = msg->offset + 1;
-  const size_t buffered = route->task->addRecord(route->queue, std::move(r));
-  if (!route->pausedForBuffer && buffered >= static_cast<size_t>(config_.bufferedRecordsPerPartition)) {
-    // A task waiting for another partition (max.task.idle.ms) buffers this one
-    // up to buffered.records.per.partition, then stops fetching it.
-    setPaused(topic, msg->partition, *route, &Route::pausedForBuffer, true);
-    anyPaused_ = true;
-  }
+  route->task->addRecord(route->queue, std::move(r));
 }
 
 StreamThread::Route* StreamThread::findRoute(const rd_kafka_message_t* msg) {
@@ -239,12 +247,24 @@ void StreamThread::setPaused(const std::string& topic, int32_t partition, Route&
   route.*reason = on;
   if (route.paused() == before || !consumer_) return;
   PartitionList list(rd_kafka_topic_partition_list_new(1));
-  rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  auto* tp = rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
   if (on) {
     rd_kafka_pause_partitions(consumer_.get(), list.get());
-  } else {
-    rd_kafka_resume_partitions(consumer_.get(), list.get());
+    return;
   }
+  if (route.nextOffset >= 0) {
+    // Resume from the partition's position as the thread knows it, not
+    // librdkafka's: librdkafka 2.0 resumes from the last offset it handed out,
+    // and a batch being served when the pause took effect may have dropped
+    // records after handing them out (they would be skipped).
+    tp->offset = route.nextOffset;
+    if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), list.get(), 0); error != nullptr) {
+      KS_LOG(WARN, clientId_ + " could not seek " + topic + "-" + std::to_string(partition) + " to offset " +
+                       std::to_string(route.nextOffset) + " before resuming it: " + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  }
+  rd_kafka_resume_partitions(consumer_.get(), list.get());
 }
 
 void StreamThread::resumeDrainedPartitions() {
@@ -289,7 +309,27 @@ void StreamThread::processTasks() {
     }
     collector_->poll();
   }
+  pauseFullPartitions();
   resumeDrainedPartitions();
+}
+
+void StreamThread::pauseFullPartitions() {
+  // Only a task that waits for an empty partition (max.task.idle.ms) keeps
+  // records after processing: its full partitions stop fetching until it drains
+  // them. Other tasks never pause (pausing costs a refetch in librdkafka).
+  for (auto& [id, task] : tasks_) {
+    if (!task->running() || !task->hasBuffered()) continue;
+    for (size_t q = 0; q < task->queueCount(); ++q) {
+      if (task->buffered(static_cast<int>(q)) < static_cast<size_t>(config_.bufferedRecordsPerPartition)) continue;
+      const std::string& topic = task->queueTopic(static_cast<int>(q));
+      auto t = routes_.find(std::string_view(topic));
+      if (t == routes_.end()) continue;
+      auto r = t->second.find(id.partition);
+      if (r == t->second.end() || r->second.pausedForBuffer) continue;
+      setPaused(topic, id.partition, r->second, &Route::pausedForBuffer, true);
+      anyPaused_ = true;
+    }
+  }
 }
 
 void StreamThread::commitAll() {
@@ -382,10 +422,10 @@ void StreamThread::assignTasks(rd_kafka_topic_partition_list_t* partitions) {
     tasks_.emplace(id, std::move(task));
   }
   KS_LOG(INFO, clientId_ + " assigned tasks: [" + names + "]");
-  restorePartitionTimes(partitions);
+  readCommitted(partitions);
 }
 
-void StreamThread::restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions) {
+void StreamThread::readCommitted(const rd_kafka_topic_partition_list_t* partitions) {
   if (partitions->cnt == 0) return;
   PartitionList committed(rd_kafka_topic_partition_list_copy(partitions));
   const rd_kafka_resp_err_t err = rd_kafka_committed(consumer_.get(), committed.get(), 30000);
@@ -396,11 +436,13 @@ void StreamThread::restorePartitionTimes(const rd_kafka_topic_partition_list_t* 
   }
   for (int i = 0; i < committed->cnt; ++i) {
     const auto& tp = committed->elems[i];
-    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.metadata == nullptr || tp.metadata_size == 0) continue;
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     auto t = routes_.find(std::string_view(tp.topic));
     if (t == routes_.end()) continue;
     auto r = t->second.find(tp.partition);
     if (r == t->second.end()) continue;
+    if (tp.offset >= 0) r->second.nextOffset = tp.offset;
+    if (tp.metadata == nullptr || tp.metadata_size == 0) continue;
     const int64_t time =
         decodePartitionTime(std::string_view(static_cast<const char*>(tp.metadata), tp.metadata_size));
     if (time < 0) {

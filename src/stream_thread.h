@@ -56,27 +56,33 @@ class StreamThread {
     // which delivers records twice.
     bool pausedForRestore = false;  // its task restores its stores
     bool pausedForBuffer = false;   // its buffer holds buffered.records.per.partition
-    // After the last record buffered from it (-1: none yet). A record below it
-    // was delivered again by the consumer and is dropped.
+    // After the last record buffered from it, or its committed offset before
+    // any (-1: not known). A record below it was delivered again by the
+    // consumer and is dropped; a resumed partition is fetched from it.
     int64_t nextOffset = -1;
     [[nodiscard]] bool paused() const { return pausedForRestore || pausedForBuffer; }
   };
 
   void run();
   void runLoop();
+  /// Up to batch.size() records (or errors and events), returning as soon as
+  /// any are there; waits at most timeoutMs for the first.
+  ssize_t pollBatch(rd_kafka_queue_t* queue, int timeoutMs, std::vector<rd_kafka_message_t*>& batch);
   void dispatch(rd_kafka_message_t* msg);
   Route* findRoute(const rd_kafka_message_t* msg);
   /// Sets one reason for pausing a partition, telling librdkafka on a change
   /// of the partition's overall state only.
   void setPaused(const std::string& topic, int32_t partition, Route& route, bool Route::*reason, bool on);
+  void pauseFullPartitions();
   void resumeDrainedPartitions();
   void processTasks();
   void commitAll();
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void assignTasks(rd_kafka_topic_partition_list_t* partitions);
   void revokeTasks();
-  /// Reads the committed offsets' metadata of new partitions: their partition time.
-  void restorePartitionTimes(const rd_kafka_topic_partition_list_t* partitions);
+  /// Reads the committed offsets of new partitions: their positions and, from
+  /// the metadata, their partition times.
+  void readCommitted(const rd_kafka_topic_partition_list_t* partitions);
   /// Opens the stores of new tasks and restores them from their changelogs; a
   /// task whose stores are ready starts running and its partitions resume.
   void initializeAndRestore();
