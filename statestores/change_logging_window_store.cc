@@ -34,8 +34,8 @@ void ChangeLoggingWindowStore::put(std::string_view key, std::optional<std::stri
   const std::optional<int32_t> seqnum =
       sequenced_ != nullptr ? sequenced_->lastPutSequenceNumber() : std::optional<int32_t>(0);
   if (!seqnum) return;
-  ctx.logChange(name(), WindowKeyCodec::toStoreKey(key, windowStart, *seqnum), value,
-                ctx.currentTimestamp());
+  WindowKeyCodec::toStoreKey(logKeyBuf_, key, windowStart, *seqnum);
+  ctx.logChange(name(), logKeyBuf_, value, ctx.currentTimestamp());
   lastPutSeqnum_ = seqnum;
 }
 

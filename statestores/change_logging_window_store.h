@@ -67,6 +67,7 @@ class ChangeLoggingWindowStore : public SequencedWindowBytesStore {
   SequencedWindowBytesStore* sequenced_;  // inner_ when it is one, else null
   StoreContext* context_ = nullptr;
   std::optional<int32_t> lastPutSeqnum_;
+  std::string logKeyBuf_;  // put()'s changelog key, reused
 };
 
 }  // namespace kstreams::internal

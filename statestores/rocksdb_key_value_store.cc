@@ -76,18 +76,37 @@ rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* re
   return options;
 }
 
+}  // namespace
+
+/// The store's idle rocksdb::Iterator, shared with its open iterators, which
+/// hand theirs back when they are destroyed while the store is open and none is
+/// kept yet. Tasks use their stores from one thread: no locking.
+struct RocksDBIteratorPool {
+  explicit RocksDBIteratorPool(std::string name) : storeName(std::move(name)) {}
+  std::string storeName;
+  std::unique_ptr<rocksdb::Iterator> idle;
+  bool open = true;
+};
+
+namespace {
+
 /// Walks a rocksdb::Iterator between inclusive bounds or over a prefix. Holds the
 /// database so that it outlives the iterator (declared first: destroyed last).
 class RocksDBIterator : public KeyValueBytesIterator {
  public:
-  RocksDBIterator(std::shared_ptr<rocksdb::DB> db, std::unique_ptr<rocksdb::Iterator> it,
-                  std::string storeName, std::optional<std::string> to,
-                  std::optional<std::string> prefix)
+  RocksDBIterator(std::shared_ptr<rocksdb::DB> db, std::shared_ptr<RocksDBIteratorPool> pool,
+                  std::unique_ptr<rocksdb::Iterator> it, std::optional<std::string_view> to,
+                  std::optional<std::string_view> prefix)
       : db_(std::move(db)),
+        pool_(std::move(pool)),
         it_(std::move(it)),
-        storeName_(std::move(storeName)),
-        to_(std::move(to)),
-        prefix_(std::move(prefix)) {}
+        to_(to ? std::optional<std::string>(*to) : std::nullopt),
+        prefix_(prefix ? std::optional<std::string>(*prefix) : std::nullopt) {}
+  ~RocksDBIterator() override {
+    if (pool_->open && !pool_->idle && it_->status().ok()) pool_->idle = std::move(it_);
+  }
+  RocksDBIterator(const RocksDBIterator&) = delete;
+  RocksDBIterator& operator=(const RocksDBIterator&) = delete;
 
   /// Positions at the first key >= `from` (or the first key).
   void start(std::optional<std::string_view> from) {
@@ -111,7 +130,7 @@ class RocksDBIterator : public KeyValueBytesIterator {
   void settle() {
     if (!it_->Valid()) {
       valid_ = false;
-      check(it_->status(), storeName_, "iterating");
+      check(it_->status(), pool_->storeName, "iterating");
       return;
     }
     const std::string_view k = key();
@@ -119,8 +138,8 @@ class RocksDBIterator : public KeyValueBytesIterator {
   }
 
   std::shared_ptr<rocksdb::DB> db_;
+  std::shared_ptr<RocksDBIteratorPool> pool_;
   std::unique_ptr<rocksdb::Iterator> it_;
-  std::string storeName_;
   std::optional<std::string> to_;
   std::optional<std::string> prefix_;
   bool valid_ = false;
@@ -162,6 +181,7 @@ void RocksDBKeyValueStore::init(StoreContext& context) {
   std::unique_ptr<rocksdb::DB> owned(raw);
   check(status, name_, "opening " + path_);
   db_ = std::move(owned);
+  iterators_ = std::make_shared<RocksDBIteratorPool>(name_);
 }
 
 rocksdb::DB& RocksDBKeyValueStore::db() {
@@ -198,20 +218,25 @@ std::optional<std::string> RocksDBKeyValueStore::remove(std::string_view key) {
   return old;
 }
 
+std::unique_ptr<rocksdb::Iterator> RocksDBKeyValueStore::newIterator() {
+  rocksdb::DB& database = db();
+  if (std::unique_ptr<rocksdb::Iterator> kept = std::move(iterators_->idle)) {
+    // Without a flush or compaction since, Refresh() only moves the iterator to
+    // the latest sequence number; else it rebuilds it, as NewIterator would.
+    if (kept->Refresh().ok()) return kept;
+  }
+  return std::unique_ptr<rocksdb::Iterator>(database.NewIterator(readOptions_));
+}
+
 std::unique_ptr<KeyValueBytesIterator> RocksDBKeyValueStore::range(
     std::optional<std::string_view> from, std::optional<std::string_view> to) {
-  std::unique_ptr<rocksdb::Iterator> it(db().NewIterator(readOptions_));
-  auto result = std::make_unique<RocksDBIterator>(
-      db_, std::move(it), name_, to ? std::optional<std::string>(*to) : std::nullopt,
-      std::nullopt);
+  auto result = std::make_unique<RocksDBIterator>(db_, iterators_, newIterator(), to, std::nullopt);
   result->start(from);
   return result;
 }
 
 std::unique_ptr<KeyValueBytesIterator> RocksDBKeyValueStore::prefixScan(std::string_view prefix) {
-  std::unique_ptr<rocksdb::Iterator> it(db().NewIterator(readOptions_));
-  auto result = std::make_unique<RocksDBIterator>(db_, std::move(it), name_, std::nullopt,
-                                                  std::string(prefix));
+  auto result = std::make_unique<RocksDBIterator>(db_, iterators_, newIterator(), std::nullopt, prefix);
   result->start(prefix);
   return result;
 }
@@ -226,10 +251,15 @@ void RocksDBKeyValueStore::flush() {
   rocksdb::FlushOptions options;
   options.wait = true;
   check(db().Flush(options), name_, "flush");
+  // The kept iterator would pin the memtable just flushed.
+  iterators_->idle.reset();
 }
 
 void RocksDBKeyValueStore::close() {
   if (!db_) return;
+  iterators_->open = false;
+  iterators_->idle.reset();
+  iterators_.reset();
   std::shared_ptr<rocksdb::DB> db = std::move(db_);
   // Open iterators hold the database; the last of them closes it.
   if (db.use_count() == 1) check(db->Close(), name_, "close");

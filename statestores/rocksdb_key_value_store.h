@@ -11,6 +11,8 @@
 
 namespace kstreams::internal {
 
+struct RocksDBIteratorPool;
+
 /// A RocksDB database in `<task directory>/rocksdb/<name>`, tuned for a store
 /// whose changelog topic is the log: no write-ahead log (a crash loses the
 /// memtable, which the changelog restores), bloom filters, level compaction,
@@ -23,7 +25,11 @@ namespace kstreams::internal {
 ///
 /// Iterators read a consistent snapshot taken at their creation and keep the
 /// database alive: if the store is closed while one is open, RocksDB closes
-/// when the last iterator goes away.
+/// when the last iterator goes away. A finished iterator's rocksdb::Iterator is
+/// kept (one at a time) and Refresh()ed for the next range or prefix scan,
+/// which is much cheaper than creating one while no flush or compaction has
+/// changed the database's files and memtables in between; flush() and close()
+/// drop it, so that it pins no flushed memtable for long.
 class RocksDBKeyValueStore : public KeyValueBytesStore {
  public:
   explicit RocksDBKeyValueStore(std::string name);
@@ -69,6 +75,8 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
 
  private:
   rocksdb::DB& db();
+  /// The kept iterator refreshed, or a new one.
+  std::unique_ptr<rocksdb::Iterator> newIterator();
 
   std::string name_;
   std::string parentDirectory_;
@@ -76,6 +84,7 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   std::shared_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions writeOptions_;
   rocksdb::ReadOptions readOptions_;
+  std::shared_ptr<RocksDBIteratorPool> iterators_;  // while open
 };
 
 }  // namespace kstreams::internal

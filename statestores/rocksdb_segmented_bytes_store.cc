@@ -78,6 +78,46 @@ class ConcatIterator : public KeyValueBytesIterator {
   size_t current_ = 0;
 };
 
+/// fetch() of one key, forward: the segments' range iterators one after the
+/// other, keeping the store keys of exactly `keyBytes` + suffix bytes. Inside the
+/// range [key + from, key + to] every store key starts with the key's bytes, so
+/// its length tells it from the store keys of longer keys sharing that prefix.
+class KeyFetchIterator : public KeyValueBytesIterator {
+ public:
+  KeyFetchIterator(std::vector<std::unique_ptr<KeyValueBytesIterator>> parts, size_t storeKeyBytes,
+                   SegmentedBytesStore::Filter accept)
+      : parts_(std::move(parts)), storeKeyBytes_(storeKeyBytes), accept_(std::move(accept)) {
+    settle();
+  }
+  [[nodiscard]] bool valid() const override { return current_ < parts_.size(); }
+  void next() override {
+    parts_[current_]->next();
+    settle();
+  }
+  [[nodiscard]] std::string_view key() const override { return parts_[current_]->key(); }
+  [[nodiscard]] std::string_view value() const override { return parts_[current_]->value(); }
+
+ private:
+  void settle() {
+    while (current_ < parts_.size()) {
+      KeyValueBytesIterator& part = *parts_[current_];
+      if (!part.valid()) {
+        parts_[current_].reset();  // hands its RocksDB iterator back for reuse early
+        ++current_;
+        continue;
+      }
+      const std::string_view storeKey = part.key();
+      if (storeKey.size() == storeKeyBytes_ && (!accept_ || accept_(storeKey))) return;
+      part.next();
+    }
+  }
+
+  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts_;
+  size_t storeKeyBytes_;
+  SegmentedBytesStore::Filter accept_;  // empty: every store key of the key
+  size_t current_ = 0;
+};
+
 /// The segments' iterators (given newest segment first) each read in reverse:
 /// one segment at a time is read into memory.
 class BackwardIterator : public KeyValueBytesIterator {
@@ -324,21 +364,23 @@ std::unique_ptr<KeyValueBytesIterator> RocksDBSegmentedBytesStore::fetch(std::st
                                                                          int64_t timeTo,
                                                                          bool forward,
                                                                          const Filter& accept) {
+  context();
   const int64_t from = liveFrom(timeFrom);
   std::vector<std::unique_ptr<KeyValueBytesIterator>> parts;
   if (from <= timeTo) {
-    const std::string lower = layout_.encode(key, from, 0);
-    const std::string upper = layout_.encode(key, timeTo, -1);
-    const TimeKeyLayout layout = layout_;
-    Filter sameKey = [layout, key = std::string(key), accept](std::string_view storeKey) {
-      return layout.key(storeKey) == key && (!accept || accept(storeKey));
-    };
-    for (RocksDBKeyValueStore* segment : segmentsFor(from, timeTo)) {
-      parts.push_back(
-          std::make_unique<FilteredIterator>(segment->range(lower, upper), sameKey));
+    layout_.encodeInto(lowerBuf_, key, from, 0);
+    layout_.encodeInto(upperBuf_, key, timeTo, -1);
+    const auto end = segments_.upper_bound(segmentId(timeTo));
+    for (auto it = segments_.lower_bound(segmentId(from)); it != end; ++it) {
+      parts.push_back(it->second->range(lowerBuf_, upperBuf_));
     }
   }
-  if (forward) return std::make_unique<ConcatIterator>(std::move(parts));
+  const size_t storeKeyBytes = key.size() + layout_.suffixBytes();
+  if (forward) return std::make_unique<KeyFetchIterator>(std::move(parts), storeKeyBytes, accept);
+  const Filter sameKey = [storeKeyBytes, accept](std::string_view storeKey) {
+    return storeKey.size() == storeKeyBytes && (!accept || accept(storeKey));
+  };
+  for (auto& part : parts) part = std::make_unique<FilteredIterator>(std::move(part), sameKey);
   std::reverse(parts.begin(), parts.end());
   return std::make_unique<BackwardIterator>(std::move(parts));
 }

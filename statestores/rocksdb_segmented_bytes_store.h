@@ -112,6 +112,8 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   std::string directory_;
   int64_t observedStreamTime_ = kNoStreamTime;
   std::map<int64_t, std::unique_ptr<RocksDBKeyValueStore>> segments_;
+  std::string lowerBuf_;  // fetch()'s range bounds, reused
+  std::string upperBuf_;
 };
 
 }  // namespace kstreams::internal

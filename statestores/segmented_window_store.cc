@@ -48,7 +48,8 @@ void SegmentedWindowStore::put(std::string_view key, std::optional<std::string_v
     seqnum_ = (seqnum_ + 1) & kSeqnumMask;
     seqnum = seqnum_;
   }
-  bytes_->put(WindowKeyCodec::toStoreKey(key, windowStart, seqnum), value);
+  WindowKeyCodec::toStoreKey(storeKeyBuf_, key, windowStart, seqnum);
+  bytes_->put(storeKeyBuf_, value);
   lastPutSeqnum_ = seqnum;
 }
 

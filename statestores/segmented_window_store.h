@@ -65,6 +65,7 @@ class SegmentedWindowStore : public SequencedWindowBytesStore {
   bool retainDuplicates_;
   int32_t seqnum_ = 0;
   std::optional<int32_t> lastPutSeqnum_;
+  std::string storeKeyBuf_;  // put()'s, reused
 };
 
 /// Decodes an iterator over WindowKeyCodec store keys.

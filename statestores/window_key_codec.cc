@@ -7,9 +7,11 @@ namespace kstreams::internal {
 namespace {
 
 void appendBigEndian(std::string& out, uint64_t value, size_t bytes) {
-  for (size_t i = bytes; i > 0; --i) {
-    out.push_back(static_cast<char>((value >> (8U * (i - 1))) & 0xFFU));
+  char buf[8];
+  for (size_t i = 0; i < bytes; ++i) {
+    buf[i] = static_cast<char>((value >> (8U * (bytes - 1 - i))) & 0xFFU);
   }
+  out.append(buf, bytes);
 }
 
 uint64_t readBigEndian(std::string_view bytes) {
@@ -30,11 +32,17 @@ void TimeKeyLayout::check(std::string_view storeKey) const {
 
 std::string TimeKeyLayout::encode(std::string_view key, int64_t time, int64_t extra) const {
   std::string out;
+  encodeInto(out, key, time, extra);
+  return out;
+}
+
+void TimeKeyLayout::encodeInto(std::string& out, std::string_view key, int64_t time,
+                               int64_t extra) const {
+  out.clear();
   out.reserve(key.size() + suffixBytes());
   out.append(key);
   appendBigEndian(out, static_cast<uint64_t>(time), kTimeBytes);
   appendBigEndian(out, static_cast<uint64_t>(extra), extraBytes_);
-  return out;
 }
 
 std::string_view TimeKeyLayout::key(std::string_view storeKey) const {
@@ -70,6 +78,11 @@ int TimeKeyLayout::compare(std::string_view a, std::string_view b) const {
 std::string WindowKeyCodec::toStoreKey(std::string_view key, int64_t windowStart,
                                        int32_t seqnum) {
   return kLayout.encode(key, windowStart, static_cast<uint32_t>(seqnum));
+}
+
+void WindowKeyCodec::toStoreKey(std::string& out, std::string_view key, int64_t windowStart,
+                                int32_t seqnum) {
+  kLayout.encodeInto(out, key, windowStart, static_cast<uint32_t>(seqnum));
 }
 
 std::string_view WindowKeyCodec::extractKey(std::string_view storeKey) {

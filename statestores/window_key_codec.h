@@ -28,6 +28,8 @@ class TimeKeyLayout {
   [[nodiscard]] constexpr size_t suffixBytes() const { return kTimeBytes + extraBytes_; }
 
   [[nodiscard]] std::string encode(std::string_view key, int64_t time, int64_t extra) const;
+  /// encode() into `out` (replacing its contents; its capacity is reused).
+  void encodeInto(std::string& out, std::string_view key, int64_t time, int64_t extra) const;
   /// The parts of a store key; throw StoreException when it is shorter than the suffix.
   [[nodiscard]] std::string_view key(std::string_view storeKey) const;
   [[nodiscard]] int64_t time(std::string_view storeKey) const;
@@ -51,6 +53,9 @@ class WindowKeyCodec {
 
   [[nodiscard]] static std::string toStoreKey(std::string_view key, int64_t windowStart,
                                               int32_t seqnum);
+  /// toStoreKey() into `out` (replacing its contents; its capacity is reused).
+  static void toStoreKey(std::string& out, std::string_view key, int64_t windowStart,
+                         int32_t seqnum);
   [[nodiscard]] static std::string_view extractKey(std::string_view storeKey);
   [[nodiscard]] static int64_t extractWindowStart(std::string_view storeKey);
   [[nodiscard]] static int32_t extractSequenceNumber(std::string_view storeKey);

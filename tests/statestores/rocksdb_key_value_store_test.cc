@@ -239,6 +239,48 @@ TEST_F(RocksDBKeyValueStoreTest, IteratorReadsSnapshotWhenStoreIsWrittenDuringIt
   EXPECT_THAT(drain(std::move(it)), ElementsAre(KV{"a", "1"}, KV{"c", "3"}));
 }
 
+TEST_F(RocksDBKeyValueStoreTest, ScanAfterFinishedScanSeesEveryWriteInBetween) {
+  // A finished scan's RocksDB iterator is reused (refreshed) by the next one.
+  auto store = open();
+  store->put("a", "1");
+  store->put("c", "3");
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}, KV{"c", "3"}));
+  store->put("b", "2");
+  store->remove("c");
+  EXPECT_THAT(drain(store->range("a", "z")), ElementsAre(KV{"a", "1"}, KV{"b", "2"}));
+  store->flush();
+  store->put("d", "4");
+  EXPECT_THAT(drain(store->prefixScan("d")), ElementsAre(KV{"d", "4"}));
+  store->put("a", "5");
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "5"}, KV{"b", "2"}, KV{"d", "4"}));
+}
+
+TEST_F(RocksDBKeyValueStoreTest, NestedScansReadTheirOwnSnapshots) {
+  auto store = open();
+  store->put("a", "1");
+  auto outer = store->all();
+  store->put("b", "2");
+  {
+    auto inner = store->all();
+    store->put("c", "3");
+    EXPECT_THAT(drain(std::move(inner)), ElementsAre(KV{"a", "1"}, KV{"b", "2"}));
+  }
+  // The inner scan's iterator is kept for reuse; the outer one still reads its snapshot.
+  EXPECT_THAT(drain(std::move(outer)), ElementsAre(KV{"a", "1"}));
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}, KV{"b", "2"}, KV{"c", "3"}));
+}
+
+TEST_F(RocksDBKeyValueStoreTest, ReopensAfterCloseWhileAScanIteratorIsKeptForReuse) {
+  auto store = open();
+  store->put("a", "1");
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}));
+  store->flush();
+  store->close();
+  auto reopened = open();
+  EXPECT_EQ(reopened->get("a"), "1");
+  EXPECT_THAT(drain(reopened->all()), ElementsAre(KV{"a", "1"}));
+}
+
 TEST_F(RocksDBKeyValueStoreTest, UsesSharedResourcesAndRunsConfigSetterLastWhenContextHasThem) {
   std::vector<std::string> configured;
   bool sawSharedCache = false;

@@ -123,6 +123,29 @@ TYPED_TEST(WindowBytesStoreTest, BackwardFetchReturnsNewestWindowFirst) {
                           Window{"k", 50, "v50"}, Window{"k", 0, "v0"}));
 }
 
+TYPED_TEST(WindowBytesStoreTest, FetchesBetweenPutsSeeEveryEarlierPutAcrossSegments) {
+  // As a stream-stream join uses its stores: a fetch of the key after each put.
+  this->open(true);
+  this->store->put("k", "v90", 90);
+  EXPECT_THAT(drainWindows(this->store->fetch("k", 0, 300)), ElementsAre(Window{"k", 90, "v90"}));
+  this->store->put("k", "v110", 110);
+  this->store->put("j", "j110", 110);
+  EXPECT_THAT(drainWindows(this->store->fetch("k", 0, 300)),
+              ElementsAre(Window{"k", 90, "v90"}, Window{"k", 110, "v110"}));
+  auto outer = this->store->fetch("k", 0, 300);
+  this->store->put("k", "v110b", 110);
+  EXPECT_THAT(drainWindows(this->store->fetch("k", 100, 300)),
+              ElementsAre(Window{"k", 110, "v110"}, Window{"k", 110, "v110b"}));
+  EXPECT_THAT(drainWindows(std::move(outer)),
+              ElementsAre(Window{"k", 90, "v90"}, Window{"k", 110, "v110"}));
+  this->store->flush();
+  this->store->put("k", "v210", 210);
+  EXPECT_THAT(drainWindows(this->store->fetch("k", 0, 300)),
+              ElementsAre(Window{"k", 90, "v90"}, Window{"k", 110, "v110"}, Window{"k", 110, "v110b"},
+                          Window{"k", 210, "v210"}));
+  EXPECT_THAT(drainWindows(this->store->fetch("j", 0, 300)), ElementsAre(Window{"j", 110, "j110"}));
+}
+
 TYPED_TEST(WindowBytesStoreTest, FetchOfKeyReturnsNoWindowOfLongerKeyWithSamePrefix) {
   this->store->put("a", "a10", 10);
   this->store->put("ab", "ab10", 10);

@@ -183,8 +183,8 @@ class StreamStreamJoinNode final : public Node {
         // The partner is matched now: it must not be emitted as unmatched later.
         // (Read first: most partners were never waiting, and a blind delete
         // would write a tombstone to the changelog for each of them.)
-        const std::string partner = outerKey(!ThisIsLeft, keyBuf_, otherTs);
-        if (outerStore_->get(partner)) outerStore_->put(partner, std::nullopt);
+        outerKey(outerKeyBuf_, !ThisIsLeft, keyBuf_, otherTs);
+        if (outerStore_->get(outerKeyBuf_)) outerStore_->put(outerKeyBuf_, std::nullopt);
       }
       emit(key, &value, &other, std::max(ts, otherTs), meta);
     }
@@ -195,13 +195,13 @@ class StreamStreamJoinNode final : public Node {
       return;
     }
     tracker_->minTime = std::min(tracker_->minTime, ts);
-    const std::string ok = outerKey(ThisIsLeft, keyBuf_, ts);
-    std::string list = outerStore_->get(ok).value_or(std::string());
+    outerKey(outerKeyBuf_, ThisIsLeft, keyBuf_, ts);
+    std::string list = outerStore_->get(outerKeyBuf_).value_or(std::string());
     valueBuf_.clear();
     thisSerde().serialize(value, valueBuf_);
     putBigEndian<uint32_t>(static_cast<uint32_t>(valueBuf_.size()), list);
     list += valueBuf_;
-    outerStore_->put(ok, std::string_view(list));
+    outerStore_->put(outerKeyBuf_, std::string_view(list));
   }
 
  private:
@@ -220,13 +220,12 @@ class StreamStreamJoinNode final : public Node {
     }
   }
 
-  static std::string outerKey(bool leftSide, const std::string& keyBytes, int64_t ts) {
-    std::string out;
+  static void outerKey(std::string& out, bool leftSide, const std::string& keyBytes, int64_t ts) {
+    out.clear();
     out.reserve(9 + keyBytes.size());
     putBigEndian<int64_t>(ts, out);
     out.push_back(leftSide ? '\x01' : '\x00');
     out += keyBytes;
-    return out;
   }
 
   /// Calls the joiner with this side's and the other side's value (nullptr: missing).
@@ -251,13 +250,14 @@ class StreamStreamJoinNode final : public Node {
     forward(&key, &out, m);
   }
 
+  /// A required side by reference (no copy); an optional one as std::optional.
   template <class T, bool Optional>
-  static JoinArg<T, Optional> arg(const T* p) {
+  static decltype(auto) arg(const T* p) {
     if constexpr (Optional) {
-      return p != nullptr ? std::optional<T>(*p) : std::nullopt;
+      return p != nullptr ? std::optional<T>(*p) : std::optional<T>();
     } else {
       if (p == nullptr) throw StreamsException("join: a required side is missing (internal error)");
-      return *p;
+      return static_cast<const T&>(*p);
     }
   }
 
@@ -320,6 +320,7 @@ class StreamStreamJoinNode final : public Node {
   std::shared_ptr<JoinTimeTracker> tracker_;
   std::string keyBuf_;
   std::string valueBuf_;
+  std::string outerKeyBuf_;
 };
 
 /// The table side of a join: reads the table's timestamped store by key.
