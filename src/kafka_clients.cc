@@ -87,6 +87,11 @@ std::vector<std::pair<std::string, std::string>> consumerDefaults(const StreamsC
       // record besides the record, ~400 MB for 1,000,000 records of 100 bytes.
       {"queued.max.messages.kbytes", "1048576"},
       {"queued.min.messages", "1000000"},
+      // librdkafka's 500 ms default made records wait: at 10,000 records/s the
+      // end-to-end p50 of a passthrough was 130-270 ms with 500, 16 ms with 100
+      // and 20 (p99 480, 65, 36 ms). The cost is an empty fetch per broker every
+      // 20 ms when idle.
+      {"fetch.wait.max.ms", "20"},
   };
 }
 

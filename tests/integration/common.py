@@ -1432,12 +1432,22 @@ class MetricsExpectation:
 def produce_metrics(bs, topic, events, partition=None):
     """Produces the events in order with confluent_kafka, each with its record
     timestamp; idempotent, so the order in a partition is the order given."""
+    produce_timestamped(bs, [(topic, [(ev["key"], ev["value"], ev["rts"]) for ev in events])], partition)
+    return len(events)
+
+
+def produce_timestamped(bs, segments, partition=None, flush_each=False, config=None):
+    """Produces segments [(topic, [(key, value, timestamp), ...]), ...] in order
+    with one idempotent confluent_kafka producer (extra settings in `config`),
+    to `partition` if given. flush_each: every segment is delivered before the
+    next is sent."""
     p = Producer({
         "bootstrap.servers": bs,
         "acks": "all",
         "linger.ms": 20,
         "enable.idempotence": True,
         "queue.buffering.max.messages": 200000,
+        **(config or {}),
     })
     errors = []
 
@@ -1445,22 +1455,25 @@ def produce_metrics(bs, topic, events, partition=None):
         if err is not None:
             errors.append(err)
 
-    for i, ev in enumerate(events):
-        kwargs = {"key": ev["key"], "value": ev["value"], "timestamp": ev["rts"], "on_delivery": on_delivery}
-        if partition is not None:
-            kwargs["partition"] = partition
-        while True:
-            try:
-                p.produce(topic, **kwargs)
-                break
-            except BufferError:
-                p.poll(0.1)
-        if i % 1000 == 0:
-            p.poll(0)
+    for topic, records in segments:
+        for i, (key, value, ts) in enumerate(records):
+            kwargs = {"key": key, "value": value, "timestamp": ts, "on_delivery": on_delivery}
+            if partition is not None:
+                kwargs["partition"] = partition
+            while True:
+                try:
+                    p.produce(topic, **kwargs)
+                    break
+                except BufferError:
+                    p.poll(0.1)
+            if i % 1000 == 0:
+                p.poll(0)
+        if flush_each and p.flush(120):
+            raise TestFailure(f"producer ({topic}): a segment was not delivered within 120 s")
     remaining = p.flush(120)
     if remaining or errors:
-        raise TestFailure(f"producer: {remaining} undelivered, errors: {errors[:5]}")
-    return len(events)
+        topics = ", ".join(sorted({topic for topic, _ in segments}))
+        raise TestFailure(f"producer ({topics}): {remaining} undelivered, errors: {errors[:5]}")
 
 
 def topic_partitions(bs, topic, timeout=60):

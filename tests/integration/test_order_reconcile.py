@@ -47,7 +47,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition  # noqa: E402
 
 NAME = "order_reconcile"
 PARTITIONS = 4
@@ -211,39 +211,8 @@ def produce_side_by_side(bs, old_topic, old, new_topic, new, chunk=250):
 
 
 def produce_segments(bs, segments, partition=None, flush_each=False):
-    p = Producer({
-        "bootstrap.servers": bs,
-        "acks": "all",
-        "linger.ms": 20,
-        "enable.idempotence": True,
-        "partitioner": "murmur2_random",
-        "queue.buffering.max.messages": 200000,
-    })
-    errors = []
-
-    def on_delivery(err, msg):
-        if err is not None:
-            errors.append(err)
-
-    topics = sorted({topic for topic, _ in segments})
-    for topic, records in segments:
-        for i, (key, value, ts) in enumerate(records):
-            kwargs = {"key": key, "value": value, "timestamp": ts, "on_delivery": on_delivery}
-            if partition is not None:
-                kwargs["partition"] = partition
-            while True:
-                try:
-                    p.produce(topic, **kwargs)
-                    break
-                except BufferError:
-                    p.poll(0.1)
-            if i % 1000 == 0:
-                p.poll(0)
-        if flush_each and p.flush(60):
-            raise common.TestFailure(f"producer ({topic}): a chunk was not delivered within 60 s")
-    remaining = p.flush(60)
-    if remaining or errors:
-        raise common.TestFailure(f"producer ({', '.join(topics)}): {remaining} undelivered, errors: {errors[:5]}")
+    # Kafka's default partitioner (murmur2) on both topics, as two Java services.
+    common.produce_timestamped(bs, segments, partition, flush_each, {"partitioner": "murmur2_random"})
 
 
 def sentinels(old, new):
