@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -80,10 +81,27 @@ rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* re
 
 /// The store's idle rocksdb::Iterator, shared with its open iterators, which
 /// hand theirs back when they are destroyed while the store is open and none is
-/// kept yet. Tasks use their stores from one thread: no locking.
+/// kept yet. A task's stores are used from one thread, but a global store is
+/// read by every stream thread while the global thread writes and flushes it:
+/// the pool is locked (uncontended for task stores).
 struct RocksDBIteratorPool {
   explicit RocksDBIteratorPool(std::string name) : storeName(std::move(name)) {}
-  std::string storeName;
+  std::unique_ptr<rocksdb::Iterator> take() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return std::move(idle);
+  }
+  void giveBack(std::unique_ptr<rocksdb::Iterator>& it) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (open && !idle) idle = std::move(it);
+  }
+  void drop(bool closing) {
+    std::unique_ptr<rocksdb::Iterator> dropped;
+    std::lock_guard<std::mutex> lock(mutex);
+    if (closing) open = false;
+    dropped = std::move(idle);
+  }
+  const std::string storeName;
+  std::mutex mutex;
   std::unique_ptr<rocksdb::Iterator> idle;
   bool open = true;
 };
@@ -103,7 +121,7 @@ class RocksDBIterator : public KeyValueBytesIterator {
         to_(to ? std::optional<std::string>(*to) : std::nullopt),
         prefix_(prefix ? std::optional<std::string>(*prefix) : std::nullopt) {}
   ~RocksDBIterator() override {
-    if (pool_->open && !pool_->idle && it_->status().ok()) pool_->idle = std::move(it_);
+    if (it_->status().ok()) pool_->giveBack(it_);
   }
   RocksDBIterator(const RocksDBIterator&) = delete;
   RocksDBIterator& operator=(const RocksDBIterator&) = delete;
@@ -220,7 +238,7 @@ std::optional<std::string> RocksDBKeyValueStore::remove(std::string_view key) {
 
 std::unique_ptr<rocksdb::Iterator> RocksDBKeyValueStore::newIterator() {
   rocksdb::DB& database = db();
-  if (std::unique_ptr<rocksdb::Iterator> kept = std::move(iterators_->idle)) {
+  if (std::unique_ptr<rocksdb::Iterator> kept = iterators_->take()) {
     // Without a flush or compaction since, Refresh() only moves the iterator to
     // the latest sequence number; else it rebuilds it, as NewIterator would.
     if (kept->Refresh().ok()) return kept;
@@ -252,13 +270,12 @@ void RocksDBKeyValueStore::flush() {
   options.wait = true;
   check(db().Flush(options), name_, "flush");
   // The kept iterator would pin the memtable just flushed.
-  iterators_->idle.reset();
+  iterators_->drop(false);
 }
 
 void RocksDBKeyValueStore::close() {
   if (!db_) return;
-  iterators_->open = false;
-  iterators_->idle.reset();
+  iterators_->drop(true);
   iterators_.reset();
   std::shared_ptr<rocksdb::DB> db = std::move(db_);
   // Open iterators hold the database; the last of them closes it.

@@ -217,9 +217,11 @@ public final class KafkaStreamsBench {
     if (stateDir != null) p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
     // Consumer: as bench/kstreams_bench.cc (librdkafka's fetch defaults are
     // the Java client's: fetch.max.bytes 52428800, max.partition.fetch.bytes
-    // 1048576, fetch.min.bytes 1, fetch wait 500 ms). librdkafka's prefetch
-    // queue (queued.max.messages.kbytes) has no Java counterpart.
+    // 1048576, fetch.min.bytes 1), with kstreams' default fetch wait of 20 ms
+    // (Java's default is 500 ms). librdkafka's prefetch queue
+    // (queued.max.messages.kbytes) has no Java counterpart.
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "20");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), "52428800");
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), "1048576");
     // Restore consumer: the fetch sizes kstreams' restore consumer uses.
