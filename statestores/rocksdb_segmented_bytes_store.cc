@@ -54,30 +54,6 @@ class FilteredIterator : public KeyValueBytesIterator {
   SegmentedBytesStore::Filter accept_;
 };
 
-/// The segments' iterators one after the other.
-class ConcatIterator : public KeyValueBytesIterator {
- public:
-  explicit ConcatIterator(std::vector<std::unique_ptr<KeyValueBytesIterator>> parts)
-      : parts_(std::move(parts)) {
-    settle();
-  }
-  [[nodiscard]] bool valid() const override { return current_ < parts_.size(); }
-  void next() override {
-    parts_[current_]->next();
-    settle();
-  }
-  [[nodiscard]] std::string_view key() const override { return parts_[current_]->key(); }
-  [[nodiscard]] std::string_view value() const override { return parts_[current_]->value(); }
-
- private:
-  void settle() {
-    while (current_ < parts_.size() && !parts_[current_]->valid()) ++current_;
-  }
-
-  std::vector<std::unique_ptr<KeyValueBytesIterator>> parts_;
-  size_t current_ = 0;
-};
-
 /// fetch() of one key, forward: the segments' range iterators one after the
 /// other, keeping the store keys of exactly `keyBytes` + suffix bytes. Inside the
 /// range [key + from, key + to] every store key starts with the key's bytes, so
