@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kstreams/detail/window_bytes_store.h"
@@ -17,22 +19,73 @@
 
 namespace kstreams {
 
+namespace detail {
+
+/// What the typed window and session stores share: the serdes, reused buffers,
+/// and turning an iterator of bytes into (Windowed<K>, V) pairs.
+template <class K, class V>
+class TypedWindowedStoreBase {
+ protected:
+  TypedWindowedStoreBase(SerdePtr<K> ks, SerdePtr<V> vs) : keySerde_(std::move(ks)), valueSerde_(std::move(vs)) {}
+
+  const std::string& keyBytes(const K& key) {
+    keyBuf_.clear();
+    keySerde_->serialize(key, keyBuf_);
+    return keyBuf_;
+  }
+  std::string_view valueBytes(const V& value) {
+    valueBuf_.clear();
+    valueSerde_->serialize(value, valueBuf_);
+    return valueBuf_;
+  }
+  V value(std::string_view bytes) {
+    V v{};
+    valueSerde_->deserialize(bytes.data(), bytes.size(), v);
+    return v;
+  }
+  /// windowOf(iterator) gives the window of the iterator's current entry.
+  template <class Iterator, class WindowOf>
+  std::vector<KeyValue<Windowed<K>, V>> collect(std::unique_ptr<Iterator> it, WindowOf windowOf) {
+    std::vector<KeyValue<Windowed<K>, V>> out;
+    for (; it->valid(); it->next()) {
+      Windowed<K> w;
+      keySerde_->deserialize(it->key().data(), it->key().size(), w.key);
+      w.window = windowOf(*it);
+      out.push_back(KeyValue<Windowed<K>, V>{std::move(w), value(it->value())});
+    }
+    return out;
+  }
+
+  SerdePtr<K> keySerde_;
+  SerdePtr<V> valueSerde_;
+
+ private:
+  std::string keyBuf_;
+  std::string valueBuf_;
+};
+
+}  // namespace detail
+
 /// Values per (key, window start). With retainDuplicates (Stores::...WindowStore
 /// argument) every put() is kept, even for the same key and start.
 template <class K, class V>
-class WindowStore {
+class WindowStore : private detail::TypedWindowedStoreBase<K, V> {
+  using Base = detail::TypedWindowedStoreBase<K, V>;
+  using Base::keyBytes;
+  using Base::keySerde_;
+  using Base::value;
+  using Base::valueBytes;
+
  public:
   WindowStore(detail::WindowBytesStore* bytes, SerdePtr<K> ks, SerdePtr<V> vs, int64_t windowSizeMs)
-      : bytes_(bytes), keySerde_(std::move(ks)), valueSerde_(std::move(vs)), windowSizeMs_(windowSizeMs) {}
+      : Base(std::move(ks), std::move(vs)), bytes_(bytes), windowSizeMs_(windowSizeMs) {}
 
   [[nodiscard]] const std::string& name() const { return bytes_->name(); }
   /// nullopt deletes (not with retainDuplicates). A window already older than the
   /// retention period is not written.
   void put(const K& key, const std::optional<V>& value, int64_t windowStart) {
     if (value) {
-      valueBuf_.clear();
-      valueSerde_->serialize(*value, valueBuf_);
-      bytes_->put(keyBytes(key), std::string_view(valueBuf_), windowStart);
+      bytes_->put(keyBytes(key), valueBytes(*value), windowStart);
     } else {
       bytes_->put(keyBytes(key), std::nullopt, windowStart);
     }
@@ -44,19 +97,11 @@ class WindowStore {
   }
   /// The windows of `key` starting in [timeFrom, timeTo], oldest first: (start, value).
   std::vector<KeyValue<int64_t, V>> fetch(const K& key, int64_t timeFrom, int64_t timeTo) {
-    std::vector<KeyValue<int64_t, V>> out;
-    for (auto it = bytes_->fetch(keyBytes(key), timeFrom, timeTo); it->valid(); it->next()) {
-      out.push_back(KeyValue<int64_t, V>{it->windowStart(), value(it->value())});
-    }
-    return out;
+    return startsAndValues(bytes_->fetch(keyBytes(key), timeFrom, timeTo));
   }
   /// The same, newest first.
   std::vector<KeyValue<int64_t, V>> backwardFetch(const K& key, int64_t timeFrom, int64_t timeTo) {
-    std::vector<KeyValue<int64_t, V>> out;
-    for (auto it = bytes_->backwardFetch(keyBytes(key), timeFrom, timeTo); it->valid(); it->next()) {
-      out.push_back(KeyValue<int64_t, V>{it->windowStart(), value(it->value())});
-    }
-    return out;
+    return startsAndValues(bytes_->backwardFetch(keyBytes(key), timeFrom, timeTo));
   }
   /// Keys in [keyFrom, keyTo] (serialized-byte order), windows starting in [timeFrom, timeTo].
   std::vector<KeyValue<Windowed<K>, V>> fetch(const K& keyFrom, const K& keyTo, int64_t timeFrom, int64_t timeTo) {
@@ -73,47 +118,37 @@ class WindowStore {
   std::vector<KeyValue<Windowed<K>, V>> all() { return collect(bytes_->all()); }
 
  private:
-  const std::string& keyBytes(const K& key) {
-    keyBuf_.clear();
-    keySerde_->serialize(key, keyBuf_);
-    return keyBuf_;
-  }
-  V value(std::string_view bytes) {
-    V v{};
-    valueSerde_->deserialize(bytes.data(), bytes.size(), v);
-    return v;
+  template <class Iterator>
+  std::vector<KeyValue<int64_t, V>> startsAndValues(Iterator it) {
+    std::vector<KeyValue<int64_t, V>> out;
+    for (; it->valid(); it->next()) out.push_back(KeyValue<int64_t, V>{it->windowStart(), value(it->value())});
+    return out;
   }
   std::vector<KeyValue<Windowed<K>, V>> collect(std::unique_ptr<detail::WindowBytesIterator> it) {
-    std::vector<KeyValue<Windowed<K>, V>> out;
-    for (; it->valid(); it->next()) {
-      Windowed<K> w;
-      keySerde_->deserialize(it->key().data(), it->key().size(), w.key);
-      w.window = Window{it->windowStart(), it->windowStart() + windowSizeMs_};
-      out.push_back(KeyValue<Windowed<K>, V>{std::move(w), value(it->value())});
-    }
-    return out;
+    return Base::collect(std::move(it), [this](const detail::WindowBytesIterator& i) {
+      return Window{i.windowStart(), i.windowStart() + windowSizeMs_};
+    });
   }
 
   detail::WindowBytesStore* bytes_;
-  SerdePtr<K> keySerde_;
-  SerdePtr<V> valueSerde_;
   int64_t windowSizeMs_;
-  std::string keyBuf_;
-  std::string valueBuf_;
 };
 
 /// Values per session: a key with its session's [start, end] (both inclusive).
 template <class K, class V>
-class SessionStore {
+class SessionStore : private detail::TypedWindowedStoreBase<K, V> {
+  using Base = detail::TypedWindowedStoreBase<K, V>;
+  using Base::keyBytes;
+  using Base::value;
+  using Base::valueBytes;
+
  public:
   SessionStore(detail::SessionBytesStore* bytes, SerdePtr<K> ks, SerdePtr<V> vs)
-      : bytes_(bytes), keySerde_(std::move(ks)), valueSerde_(std::move(vs)) {}
+      : Base(std::move(ks), std::move(vs)), bytes_(bytes) {}
 
   [[nodiscard]] const std::string& name() const { return bytes_->name(); }
   void put(const Windowed<K>& session, const V& value) {
-    valueBuf_.clear();
-    valueSerde_->serialize(value, valueBuf_);
-    bytes_->put(keyBytes(session.key), session.window.start, session.window.end, std::string_view(valueBuf_));
+    bytes_->put(keyBytes(session.key), session.window.start, session.window.end, valueBytes(value));
   }
   void remove(const Windowed<K>& session) {
     bytes_->put(keyBytes(session.key), session.window.start, session.window.end, std::nullopt);
@@ -133,32 +168,13 @@ class SessionStore {
   std::vector<KeyValue<Windowed<K>, V>> fetch(const K& key) { return collect(bytes_->fetch(keyBytes(key))); }
 
  private:
-  const std::string& keyBytes(const K& key) {
-    keyBuf_.clear();
-    keySerde_->serialize(key, keyBuf_);
-    return keyBuf_;
-  }
-  V value(std::string_view bytes) {
-    V v{};
-    valueSerde_->deserialize(bytes.data(), bytes.size(), v);
-    return v;
-  }
   std::vector<KeyValue<Windowed<K>, V>> collect(std::unique_ptr<detail::SessionBytesIterator> it) {
-    std::vector<KeyValue<Windowed<K>, V>> out;
-    for (; it->valid(); it->next()) {
-      Windowed<K> w;
-      keySerde_->deserialize(it->key().data(), it->key().size(), w.key);
-      w.window = Window{it->sessionStart(), it->sessionEnd()};
-      out.push_back(KeyValue<Windowed<K>, V>{std::move(w), value(it->value())});
-    }
-    return out;
+    return Base::collect(std::move(it), [](const detail::SessionBytesIterator& i) {
+      return Window{i.sessionStart(), i.sessionEnd()};
+    });
   }
 
   detail::SessionBytesStore* bytes_;
-  SerdePtr<K> keySerde_;
-  SerdePtr<V> valueSerde_;
-  std::string keyBuf_;
-  std::string valueBuf_;
 };
 
 }  // namespace kstreams

@@ -208,6 +208,49 @@ TEST_F(RocksDBWindowStoreTest, FetchRangeFindsShorterKeyWhoseStoreKeysSortAfterU
               UnorderedElementsAre(Window{"a", kNow, "short"}, Window{longer, kNow, "long"}));
 }
 
+TEST_F(RocksDBWindowStoreTest, FetchOfKeyFindsItsWindowsInFlushedFilesAndMemtablesAmongInterleavedKeys) {
+  // A key's windows spread over files written by several flushes and the
+  // memtable, next to keys whose store keys interleave with its own in byte
+  // order: a fetch of the key finds every one of its windows, and no other
+  // key's.
+  constexpr int64_t kNow = 1'700'000'000'000;
+  auto store = open(/*retention=*/1000, /*interval=*/100, /*retainDuplicates=*/true);
+  const std::string zero("a\0", 2);  // "a" then a 0 byte: sorts among "a"'s store keys
+  const std::string lookalike = "a" + WindowKeyCodec::toStoreKey("", kNow + 5, 0);
+  store->put("a", "a0", kNow);
+  store->put(zero, "zero0", kNow);
+  store->flush();  // file 1: "a" and "a\0"
+  store->put("b", "b1", kNow + 1);
+  store->put(lookalike, "lookalike", kNow + 5);
+  store->flush();  // file 2: neither "a" nor "a\0", a longer key that looks like "a" + a time
+  store->put("a", "a2", kNow + 2);
+  store->put("a", "a2dup", kNow + 2);
+  store->flush();  // file 3: "a" only
+  store->put(zero, "zero3", kNow + 3);
+  store->put("c", "c3", kNow + 3);  // memtable: "a\0" and "c"
+  EXPECT_THAT(drainWindows(store->fetch("a", kNow - 50, kNow + 50)),
+              ElementsAre(Window{"a", kNow, "a0"}, Window{"a", kNow + 2, "a2"}, Window{"a", kNow + 2, "a2dup"}));
+  EXPECT_THAT(drainWindows(store->backwardFetch("a", kNow - 50, kNow + 50)),
+              ElementsAre(Window{"a", kNow + 2, "a2dup"}, Window{"a", kNow + 2, "a2"}, Window{"a", kNow, "a0"}));
+  EXPECT_THAT(drainWindows(store->fetch(zero, kNow - 50, kNow + 50)),
+              ElementsAre(Window{zero, kNow, "zero0"}, Window{zero, kNow + 3, "zero3"}));
+  EXPECT_THAT(drainWindows(store->fetch(lookalike, kNow - 50, kNow + 50)),
+              ElementsAre(Window{lookalike, kNow + 5, "lookalike"}));
+  EXPECT_THAT(drainWindows(store->fetch("b", kNow - 50, kNow + 50)), ElementsAre(Window{"b", kNow + 1, "b1"}));
+  EXPECT_THAT(drainWindows(store->fetch("c", kNow - 50, kNow + 50)), ElementsAre(Window{"c", kNow + 3, "c3"}));
+  EXPECT_THAT(drainWindows(store->fetch("d", kNow - 50, kNow + 50)), IsEmpty());
+  // Scans over several keys still see every key, in (key, time) order.
+  EXPECT_EQ(drainWindows(store->fetchAll(kNow - 50, kNow + 50)).size(), 8U);
+  // And after reopening, from the files alone.
+  store->flush();
+  store->close();
+  store = open(/*retention=*/1000, /*interval=*/100, /*retainDuplicates=*/true);
+  EXPECT_THAT(drainWindows(store->fetch("a", kNow - 50, kNow + 50)),
+              ElementsAre(Window{"a", kNow, "a0"}, Window{"a", kNow + 2, "a2"}, Window{"a", kNow + 2, "a2dup"}));
+  EXPECT_THAT(drainWindows(store->fetch(zero, kNow - 50, kNow + 50)),
+              ElementsAre(Window{zero, kNow, "zero0"}, Window{zero, kNow + 3, "zero3"}));
+}
+
 TEST_F(RocksDBWindowStoreTest, ThrowsStoreExceptionWhenSegmentDirectoryDoesNotFitInterval) {
   fs::create_directories(fs::path(dir.path()) / "rocksdb" / "w" / "w.150");
   RocksDBWindowStore store("w", 300, 100, false);
