@@ -32,11 +32,6 @@ void FetchWaker::wake() {
   cv_.notify_one();
 }
 
-uint64_t FetchWaker::wakeups() const {
-  std::lock_guard lock(mutex_);
-  return wakeups_;
-}
-
 void FetchWaker::run() {
   std::unique_lock lock(mutex_);
   while (true) {
@@ -49,7 +44,6 @@ void FetchWaker::run() {
       // Timestamp -1: the latest offset, the cheapest ListOffsets lookup.
       rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = -1;
     }
-    ++wakeups_;
     lock.unlock();
     // One ListOffsets request per leader broker; its arrival in the broker
     // thread's queue is the wake-up. The answer is not needed, and an error

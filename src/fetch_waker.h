@@ -84,19 +84,17 @@ class FetchWaker {
     wake();
     return true;
   }
-  [[nodiscard]] uint64_t wakeups() const;
 
  private:
   void run();
 
   rd_kafka_t* consumer_;
   FetchWakePolicy policy_{std::chrono::milliseconds(10)};  // used by the polling thread only
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::pair<std::string, int32_t>> partitions_;
   bool pending_ = false;
   bool stop_ = false;
-  uint64_t wakeups_ = 0;
   std::thread thread_;
 };
 

@@ -28,8 +28,8 @@
 #include <vector>
 
 #include "dsl/topology_def.h"
-#include "src/fetch_waker.h"
 #include "kstreams/detail/node.h"
+#include "src/fetch_waker.h"
 #include "src/metrics.h"
 #include "src/streams_config.h"
 #include "statestores/key_value_bytes_store.h"
