@@ -43,8 +43,13 @@ void createTopics(rd_kafka_t* rk, const std::map<std::string, int32_t>& toCreate
     }
     auto cfg = configs.find(name);
     if (cfg == configs.end()) {
-      // Repartition topics are read once and then no longer needed.
+      // Repartition topics (as in Kafka Streams): kept until the stream threads
+      // purge what they committed (DeleteRecords), never by time. Time-based
+      // retention would delete records whose timestamps are old (a replay of
+      // history) before they are processed.
       rd_kafka_NewTopic_set_config(t, "cleanup.policy", "delete");
+      rd_kafka_NewTopic_set_config(t, "retention.ms", "-1");
+      rd_kafka_NewTopic_set_config(t, "segment.bytes", "52428800");
     } else {
       for (const auto& [k, v] : cfg->second) rd_kafka_NewTopic_set_config(t, k.c_str(), v.c_str());
     }

@@ -124,23 +124,57 @@ ProducerCollector::ProducerCollector(const StreamsConfigValues& config, Metrics&
       this);
 }
 
+namespace {
+// A message's opaque: a changelog record's acked-offset pointer (aligned, so
+// even), or an output record's sequence number shifted left with the low bit set.
+constexpr uintptr_t kOutputTag = 1;
+}  // namespace
+
 ProducerCollector::~ProducerCollector() {
+  // Changelog records still held were made after the last commit: dropping them
+  // is what a crash at this point would do, and the input is reprocessed.
+  for (auto& h : held_) {
+    if (h.headers != nullptr) rd_kafka_headers_destroy(h.headers);
+  }
+  held_.clear();
   lastTopicHandle_ = nullptr;
   topics_.clear();
   if (producer_) rd_kafka_flush(producer_.get(), 10000);
 }
 
 void ProducerCollector::onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
-  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    // Delivery reports are served on the stream thread (poll/flush), like the sends.
-    if (auto* acked = static_cast<int64_t*>(msg->_private); acked != nullptr && msg->offset > *acked) {
-      *acked = msg->offset;
-    }
-    return;
-  }
+  // Delivery reports are served on the stream thread (poll/flush), like the sends.
   auto* self = static_cast<ProducerCollector*>(opaque);
+  const auto tag = reinterpret_cast<uintptr_t>(msg->_private);
+  if ((tag & kOutputTag) != 0) {
+    self->outputDone(static_cast<uint64_t>(tag >> 1));
+  } else if (auto* acked = static_cast<int64_t*>(msg->_private);
+             acked != nullptr && msg->err == RD_KAFKA_RESP_ERR_NO_ERROR && msg->offset > *acked) {
+    *acked = msg->offset;
+  }
+  if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   std::lock_guard<std::mutex> lock(self->errorsMutex_);
   self->deliveryErrors_.emplace_back(rd_kafka_topic_name(msg->rkt), msg->err);
+}
+
+void ProducerCollector::outputDone(uint64_t seq) {
+  if (seq < doneBelow_) return;
+  const uint64_t i = seq - doneBelow_;
+  if (i >= outputDone_.size()) return;  // not one of ours
+  outputDone_[i] = true;
+  while (!outputDone_.empty() && outputDone_.front()) {
+    outputDone_.pop_front();
+    ++doneBelow_;
+  }
+}
+
+void ProducerCollector::releaseHeld() {
+  while (!held_.empty() && held_.front().barrier <= doneBelow_) {
+    Held h = std::move(held_.front());
+    held_.pop_front();
+    produce(h.topic, h.partition, h.nullKey ? nullptr : h.key.data(), h.key.size(),
+            h.nullValue ? nullptr : h.value.data(), h.value.size(), h.timestamp, h.headers, h.ackedOffset);
+  }
 }
 
 rd_kafka_topic_t* ProducerCollector::topicHandle(const std::string& topic) {
@@ -166,31 +200,52 @@ void ProducerCollector::send(const std::string& topic, int32_t partition, const 
                              size_t keySize, const char* value, size_t valueSize, int64_t timestamp,
                              const Headers* headers, int64_t* ackedOffset) {
   rd_kafka_topic_t* rkt = topicHandle(topic);
-  for (;;) {
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (headers != nullptr && !headers->empty()) {
-      hdrs = rd_kafka_headers_new(headers->size());
-      for (const auto& h : *headers) {
-        rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()),
-                            h.value ? h.value->data() : nullptr,
-                            h.value ? static_cast<ssize_t>(h.value->size()) : 0);
-      }
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (headers != nullptr && !headers->empty()) {
+    hdrs = rd_kafka_headers_new(headers->size());
+    for (const auto& h : *headers) {
+      rd_kafka_header_add(hdrs, h.key.data(), static_cast<ssize_t>(h.key.size()), h.value ? h.value->data() : nullptr,
+                          h.value ? static_cast<ssize_t>(h.value->size()) : 0);
     }
+  }
+  if (ackedOffset == nullptr) {
+    // An output record: numbered, so that changelog records sent after it wait for it.
+    const uint64_t seq = nextSeq_++;
+    outputDone_.push_back(false);
+    if (!produce(rkt, partition, key, keySize, value, valueSize, timestamp, hdrs,
+                 reinterpret_cast<void*>(static_cast<uintptr_t>(seq << 1) | kOutputTag))) {
+      outputDone(seq);
+    }
+    return;
+  }
+  if (held_.empty() && doneBelow_ == nextSeq_) {
+    produce(rkt, partition, key, keySize, value, valueSize, timestamp, hdrs, ackedOffset);
+    return;
+  }
+  held_.push_back(Held{rkt, partition, key != nullptr ? std::string(key, keySize) : std::string(),
+                       value != nullptr ? std::string(value, valueSize) : std::string(), key == nullptr,
+                       value == nullptr, timestamp, hdrs, ackedOffset, nextSeq_});
+}
+
+bool ProducerCollector::produce(rd_kafka_topic_t* rkt, int32_t partition, const char* key, size_t keySize,
+                                const char* value, size_t valueSize, int64_t timestamp, rd_kafka_headers_t* headers,
+                                void* opaque) {
+  for (;;) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         producer_.get(), RD_KAFKA_V_RKT(rkt),
         RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key), keySize),
         RD_KAFKA_V_VALUE(const_cast<char*>(value), valueSize),
-        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(ackedOffset), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
-    if (hdrs != nullptr) rd_kafka_headers_destroy(hdrs);
+        RD_KAFKA_V_TIMESTAMP(timestamp < 0 ? 0 : timestamp), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // librdkafka owns the headers now
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(producer_.get(), 50);
       continue;
     }
-    handleError(topic, err);
-    return;
+    if (headers != nullptr) rd_kafka_headers_destroy(headers);
+    handleError(rd_kafka_topic_name(rkt), err);
+    return false;
   }
 }
 
@@ -209,7 +264,12 @@ void ProducerCollector::handleError(const std::string& topic, rd_kafka_resp_err_
 void ProducerCollector::flush() {
   for (;;) {
     const rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), 60000);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // Every output is done now: send the changelog records held for them, and wait for those.
+      if (held_.empty()) break;
+      releaseHeld();
+      continue;
+    }
     if (err != RD_KAFKA_RESP_ERR__TIMED_OUT) {
       throw FatalStreamsError("Producer flush failed: " + kafkaErrorString(err));
     }

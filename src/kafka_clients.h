@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,6 +51,15 @@ std::vector<std::pair<std::string, std::string>> adminDefaults(const StreamsConf
 
 /// RecordCollector over a librdkafka producer: sends with a copy of the bytes,
 /// collects delivery errors, and hands every error to the production handler.
+///
+/// A changelog record (one sent with an `ackedOffset`) goes to the producer only
+/// once every output record sent before it is acknowledged (or failed): a store
+/// change never becomes durable ahead of the output that processing made with
+/// it. After a crash the store is restored to its changelog's end and the input
+/// reprocessed from the last commit; were the change durable and the output lost
+/// (an outer join's or a suppression's emit-once, whose changelog records that
+/// it emitted), reprocessing would not emit it again. Changelog records wait in
+/// order, in memory, for about one produce round trip.
 class ProducerCollector final : public RecordCollector {
  public:
   ProducerCollector(const StreamsConfigValues& config, Metrics& metrics, const std::string& clientId);
@@ -59,17 +69,43 @@ class ProducerCollector final : public RecordCollector {
             const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
             int64_t* ackedOffset = nullptr) override;
   int32_t partitionsFor(const std::string& topic) override;
+  /// Changelog records waiting for earlier output records.
+  [[nodiscard]] size_t heldChangelogRecords() const { return held_.size(); }
 
-  /// Serves delivery reports.
-  void poll() { rd_kafka_poll(producer_.get(), 0); }
+  /// Serves delivery reports and sends the changelog records they released.
+  void poll() {
+    rd_kafka_poll(producer_.get(), 0);
+    if (!held_.empty()) releaseHeld();
+  }
   /// Waits for every sent record to be acknowledged; throws FatalStreamsError when
   /// one failed and the production handler is logAndFail.
   void flush();
 
  private:
+  // A changelog record waiting for the output records sent before it.
+  struct Held {
+    rd_kafka_topic_t* topic;
+    int32_t partition;
+    std::string key;
+    std::string value;
+    bool nullKey;
+    bool nullValue;
+    int64_t timestamp;
+    rd_kafka_headers_t* headers;  // owned until sent
+    int64_t* ackedOffset;
+    uint64_t barrier;  // sent once every output with a lower sequence number is done
+  };
+
   static void onDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque);
   void handleError(const std::string& topic, rd_kafka_resp_err_t err);
   rd_kafka_topic_t* topicHandle(const std::string& topic);
+  /// rd_kafka_producev, waiting while the queue is full; false when it failed
+  /// (handed to the production handler). Takes `headers` in every case.
+  bool produce(rd_kafka_topic_t* rkt, int32_t partition, const char* key, size_t keySize, const char* value,
+               size_t valueSize, int64_t timestamp, rd_kafka_headers_t* headers, void* opaque);
+  /// Marks output `seq` done and advances the low-water mark.
+  void outputDone(uint64_t seq);
+  void releaseHeld();
 
   const StreamsConfigValues& config_;
   Metrics& metrics_;
@@ -81,6 +117,12 @@ class ProducerCollector final : public RecordCollector {
   std::unordered_map<std::string, int32_t> partitionCounts_;
   std::mutex errorsMutex_;
   std::vector<std::pair<std::string, rd_kafka_resp_err_t>> deliveryErrors_;
+  // Output records carry sequence numbers; every one below doneBelow_ is done,
+  // outputDone_[i] says whether doneBelow_ + i is.
+  uint64_t nextSeq_ = 0;
+  uint64_t doneBelow_ = 0;
+  std::deque<bool> outputDone_;
+  std::deque<Held> held_;
 };
 
 }  // namespace kstreams::internal

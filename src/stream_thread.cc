@@ -27,6 +27,7 @@ StreamThread::StreamThread(int index, const TopologyDef& def, const StreamsConfi
     for (const auto& t : sub.sourceTopics) {
       const bool internal = sub.internalSourceTopics.count(t) != 0;
       topicToSubtopology_[internal ? config.applicationId + "-" + t : t] = sub.id;
+      if (internal) repartitionTopics_.insert(config.applicationId + "-" + t);
     }
   }
 }
@@ -75,6 +76,7 @@ void StreamThread::run() {
   routes_.clear();
   restoreQueue_.reset();
   restoreConsumer_.reset();
+  purgeQueue_.reset();
   consumer_.reset();
   collector_.reset();
   setState(State::DEAD);
@@ -150,6 +152,7 @@ void StreamThread::runLoop() {
     collector_->poll();
     if (Clock::now() - lastCommit >= commitInterval) {
       commitAll();
+      if (!repartitionTopics_.empty()) purgeRepartitionTopics();
       lastCommit = Clock::now();
     }
   }
@@ -367,6 +370,54 @@ void StreamThread::commitAll() {
     return;
   }
   metrics_.commits++;
+  if (repartitionTopics_.empty()) return;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& tp = offsets->elems[i];
+    if (repartitionTopics_.count(std::string_view(tp.topic)) != 0) toPurge_[{tp.topic, tp.partition}] = tp.offset;
+  }
+}
+
+void StreamThread::purgeRepartitionTopics() {
+  if (!purgeQueue_) purgeQueue_.reset(rd_kafka_queue_new(consumer_.get()));
+  while (rd_kafka_event_t* event = rd_kafka_queue_poll(purgeQueue_.get(), 0)) {
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_DELETERECORDS_RESULT) {
+      purgeInFlight_ = false;
+      std::string failures;
+      if (rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failures = rd_kafka_event_error_string(event);
+      } else if (const auto* result = rd_kafka_event_DeleteRecords_result(event); result != nullptr) {
+        const rd_kafka_topic_partition_list_t* parts = rd_kafka_DeleteRecords_result_offsets(result);
+        for (int i = 0; parts != nullptr && i < parts->cnt; ++i) {
+          const auto& tp = parts->elems[i];
+          if (tp.err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+          if (!failures.empty()) failures += ", ";
+          failures += std::string(tp.topic) + "-" + std::to_string(tp.partition) + ": " + kafkaErrorString(tp.err);
+        }
+      }
+      // Nothing is lost: the records stay, and the next purge deletes them.
+      if (!failures.empty()) KS_LOG(WARN, clientId_ + " could not purge repartition topics: " + failures);
+    }
+    rd_kafka_event_destroy(event);
+  }
+  const auto now = Clock::now();
+  if (purgeInFlight_ || toPurge_.empty() ||
+      now - lastPurge_ < std::chrono::milliseconds(config_.repartitionPurgeIntervalMs)) {
+    return;
+  }
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(toPurge_.size())));
+  for (const auto& [tp, offset] : toPurge_) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset = offset;
+  }
+  toPurge_.clear();
+  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(list.get());
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(consumer_.get(), RD_KAFKA_ADMIN_OP_DELETERECORDS);
+  char err[256];
+  rd_kafka_AdminOptions_set_operation_timeout(options, 30000, err, sizeof err);
+  rd_kafka_DeleteRecords(consumer_.get(), &request, 1, options, purgeQueue_.get());
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_DeleteRecords_destroy(request);
+  purgeInFlight_ = true;
+  lastPurge_ = now;
 }
 
 void StreamThread::onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {

@@ -7,6 +7,7 @@
 #include <exception>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -77,6 +78,10 @@ class StreamThread {
   void resumeDrainedPartitions();
   void processTasks();
   void commitAll();
+  /// Deletes the records of repartition topics below the offsets committed
+  /// since the last purge, at most every repartition.purge.interval.ms and one
+  /// request at a time; reports the answers of earlier requests.
+  void purgeRepartitionTopics();
   void onRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void assignTasks(rd_kafka_topic_partition_list_t* partitions);
   void revokeTasks();
@@ -101,6 +106,7 @@ class StreamThread {
   Callbacks callbacks_;
   std::string clientId_;
   std::map<std::string, int> topicToSubtopology_;  // full topic names
+  std::set<std::string, std::less<>> repartitionTopics_;  // full names of the internal source topics
 
   std::unique_ptr<ProducerCollector> collector_;
   KafkaHandle consumer_;
@@ -124,6 +130,12 @@ class StreamThread {
   };
   std::map<TaskId, Restoring> restoring_;
   std::vector<StreamTask*> uninitialized_;
+
+  // Committed offsets of repartition-topic partitions not purged yet.
+  std::map<std::pair<std::string, int32_t>, int64_t> toPurge_;
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> purgeQueue_;  // answers to DeleteRecords
+  bool purgeInFlight_ = false;
+  std::chrono::steady_clock::time_point lastPurge_;
 
   std::atomic<State> state_{State::CREATED};
   std::atomic<bool> shutdownRequested_{false};

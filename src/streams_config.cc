@@ -118,6 +118,10 @@ StreamsConfigValues parseConfig(const Properties& props, bool forDriver) {
        [&](const std::string& k, const std::string& v) { c.numStreamThreads = static_cast<int>(parseLong(k, v, 1, 1024)); }},
       {StreamsConfig::COMMIT_INTERVAL_MS_CONFIG,
        [&](const std::string& k, const std::string& v) { c.commitIntervalMs = parseLong(k, v, 0, INT64_MAX / 2); }},
+      {StreamsConfig::REPARTITION_PURGE_INTERVAL_MS_CONFIG,
+       [&](const std::string& k, const std::string& v) {
+         c.repartitionPurgeIntervalMs = parseLong(k, v, 0, INT64_MAX / 2);
+       }},
       {StreamsConfig::POLL_MS_CONFIG,
        [&](const std::string& k, const std::string& v) { c.pollMs = parseLong(k, v, 0, 60000); }},
       {StreamsConfig::BUFFERED_RECORDS_PER_PARTITION_CONFIG,

@@ -20,6 +20,7 @@ struct StreamsConfigValues {
   int numStreamThreads = 1;
   int64_t commitIntervalMs = 30000;
   int64_t pollMs = 100;
+  int64_t repartitionPurgeIntervalMs = 30000;
   // Kafka Streams: 1000. librdkafka 2.0 drops a paused partition's prefetched
   // records and fetches them again on resume, so kstreams pauses far less often.
   int bufferedRecordsPerPartition = 100000;

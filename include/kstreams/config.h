@@ -28,6 +28,9 @@ struct StreamsConfig {
   /// partition before processing the others out of timestamp order (0; -1: never).
   static constexpr const char* MAX_TASK_IDLE_MS_CONFIG = "max.task.idle.ms";
   static constexpr const char* REPLICATION_FACTOR_CONFIG = "replication.factor";
+  /// How often a stream thread deletes the records of repartition topics below
+  /// its committed offsets (30000 ms).
+  static constexpr const char* REPARTITION_PURGE_INTERVAL_MS_CONFIG = "repartition.purge.interval.ms";
   static constexpr const char* DEFAULT_DESERIALIZATION_EXCEPTION_HANDLER_CONFIG =
       "default.deserialization.exception.handler";
   static constexpr const char* DEFAULT_PRODUCTION_EXCEPTION_HANDLER_CONFIG =

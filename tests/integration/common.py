@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 BUCKETS = ("2xx", "3xx", "4xx", "5xx", "invalid")
@@ -83,8 +83,12 @@ def admin_client(bs):
 
 
 def create_topics(bs, names, partitions, timeout=60):
+    """Creates the topics with retention.ms=-1: the tests' records carry fixed
+    event times years in the past, which a broker's time-based retention would
+    delete within its next retention check (every 5 minutes), mid-test."""
     admin = admin_client(bs)
-    futures = admin.create_topics([NewTopic(n, partitions, 1) for n in names], request_timeout=30)
+    futures = admin.create_topics([NewTopic(n, partitions, 1, config={"retention.ms": "-1"}) for n in names],
+                                  request_timeout=30)
     for name, fut in futures.items():
         fut.result(timeout=timeout)
     # Wait until the metadata shows every topic with all its partitions led.
@@ -1024,6 +1028,37 @@ def committed_lag(bs, group, topics, partitions):
         return lag
     except KafkaException:
         return None
+    finally:
+        c.close()
+
+
+def wait_purged(name, bs, group, topic, partitions, timeout):
+    """Checks a repartition topic as Kafka Streams makes it: retention.ms=-1 (kept
+    until purged, whatever the records' timestamps), and its records below the
+    group's committed offsets deleted (DeleteRecords) within `timeout` seconds.
+    Returns the number of records purged."""
+    admin = admin_client(bs)
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    configs = admin.describe_configs([resource])[resource].result(timeout=30)
+    retention = configs["retention.ms"].value
+    if retention != "-1":
+        raise TestFailure(f"repartition topic {topic} has retention.ms={retention}, expected -1")
+    c = Consumer({"bootstrap.servers": bs, "group.id": group, "enable.auto.commit": False})
+    try:
+        deadline = time.time() + timeout
+        while True:
+            tps = [TopicPartition(topic, p) for p in range(partitions)]
+            committed = {tp.partition: tp.offset for tp in c.committed(tps, timeout=10)}
+            low = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[0] for p in range(partitions)}
+            # A partition without a committed offset has had no record: nothing to purge.
+            if all(low[p] == max(committed[p], 0) for p in range(partitions)):
+                purged = sum(low.values())
+                log(name, f"{topic}: retention.ms=-1, purged up to the committed offsets ({purged} records)")
+                return purged
+            if time.time() > deadline:
+                raise TestFailure(f"{topic} not purged to the committed offsets within {timeout}s: "
+                                  f"low watermarks {low}, committed {committed}")
+            time.sleep(0.5)
     finally:
         c.close()
 

@@ -406,7 +406,9 @@ def scenario(h, bs, which):
     # The backlog is read unevenly across partitions (a fetch may bring a whole
     # partition), so one partition's results can be minutes of event time behind
     # another's: the plain run gives the counts a grace that covers the whole input.
-    extra = ["--counts-grace-ms", str(COUNTS_GRACE_MS)] if which == "plain" else []
+    # It also purges the repartition topic every second (checked at the end).
+    extra = ["--counts-grace-ms", str(COUNTS_GRACE_MS), "--config", "repartition.purge.interval.ms=1000"] \
+        if which == "plain" else []
     app = ReconcileApp(f"order-reconcile-{which}", bs, app_id, os.path.join(h.tmp, f"state-{which}"),
                        old_topic, new_topic, output, counts, h.tmp, extra)
     h.routers.append(app)
@@ -460,6 +462,8 @@ def scenario(h, bs, which):
             produce(bs, new_topic, [record], partition)
         common.log(name, "input consumed; produced the closing sentinels")
         wait_consumed(name, bs, app_id, [old_topic, new_topic, statuses], [app], TIMEOUT)
+        if which == "plain" and common.wait_purged(name, bs, app_id, statuses, PARTITIONS, 30) == 0:
+            raise common.TestFailure(f"{statuses}: no record purged")
         # Output is flushed before offsets are committed: read it to its end.
         deadline = time.time() + 60
         reader.poll(1)

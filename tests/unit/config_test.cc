@@ -53,6 +53,7 @@ TEST(ConfigTest, AcceptsEveryStreamsKeyWithAValidValue) {
   p["processing.guarantee"] = "at_least_once";
   p["state.dir"] = "state";
   p["poll.ms"] = "50";
+  p["repartition.purge.interval.ms"] = "1000";
   p["buffered.records.per.partition"] = "500";
   p["replication.factor"] = "3";
   p["default.deserialization.exception.handler"] = "logAndContinue";
@@ -60,6 +61,12 @@ TEST(ConfigTest, AcceptsEveryStreamsKeyWithAValidValue) {
   p["processing.exception.handler"] = "logAndContinue";
   p["errors.dead.letter.queue.topic.name"] = "dlq";
   EXPECT_EQ(configError(p), std::nullopt);
+}
+
+TEST(ConfigTest, NegativeRepartitionPurgeIntervalIsRejected) {
+  auto error = configError(with(base(), "repartition.purge.interval.ms", "-5"));
+  ASSERT_TRUE(error.has_value()) << "repartition.purge.interval.ms=-5 was accepted";
+  EXPECT_THAT(*error, HasSubstr("repartition.purge.interval.ms"));
 }
 
 TEST(ConfigTest, UnknownKeyIsRejectedWithItsName) {
