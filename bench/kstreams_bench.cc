@@ -206,10 +206,13 @@ int main(int argc, char** argv) {
       {"statestore.cache.max.bytes", "10485760"},
       // Same client settings as bench/ceiling.cc (today these equal the kstreams
       // defaults; kstreams itself sets group.id, enable.auto.commit=false,
-      // enable.auto.offset.store=false and the range assignor).
+      // enable.auto.offset.store=false and the range assignor), except the
+      // prefetch queues: kstreams' defaults, which are small because its
+      // stream thread wakes librdkafka's fetcher as they drain. The bare loop
+      // has no such wake-up and keeps queues of a second's worth of records.
       {"consumer.auto.offset.reset", "earliest"},
-      {"consumer.queued.max.messages.kbytes", "1048576"},
-      {"consumer.queued.min.messages", "1000000"},
+      {"main.consumer.queued.max.messages.kbytes", "32768"},
+      {"main.consumer.queued.min.messages", "50000"},
       {"producer.linger.ms", "5"},
       {"producer.batch.num.messages", "10000"},
       {"producer.queue.buffering.max.messages", "1000000"},

@@ -443,6 +443,7 @@ void GlobalStreamThread::run() {
                             config_.consumer);
     rd_kafka_poll_set_consumer(consumer.get());
     consumer_ = consumer.get();
+    fetchWaker_ = std::make_unique<FetchWaker>(consumer_);
     state_.initialize();
     task_.initialize();
     restore();
@@ -463,6 +464,7 @@ void GlobalStreamThread::run() {
       ~QueueGuard() { rd_kafka_queue_destroy(q); }
     } guard{queue};
     while (!shutdownRequested_.load()) {
+      fetchWaker_->maybeWake(queue, [this] { return anyPartitionBehind(); });
       const ssize_t got = rd_kafka_consume_batch_queue(queue, static_cast<int>(config_.pollMs), batch.data(),
                                                        batch.size());
       if (got < 0) throw StreamsException("Global consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
@@ -479,6 +481,7 @@ void GlobalStreamThread::run() {
   } catch (...) {
     error = std::current_exception();
   }
+  fetchWaker_.reset();
   consumer_ = nullptr;
   if (consumer) {
     rd_kafka_consumer_close(consumer.get());
@@ -557,6 +560,11 @@ void GlobalStreamThread::restore() {
   if (auto err = rd_kafka_assign(consumer_, assignment.get()); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw StreamsException("Could not assign the global table topics' partitions: " + kafkaErrorString(err));
   }
+  {
+    std::vector<std::pair<std::string, int32_t>> partitions;
+    for (const auto& [tp, position] : positions_) partitions.emplace_back(tp.first, tp.second);
+    fetchWaker_->setPartitions(std::move(partitions));
+  }
   auto remaining = [&] {
     size_t n = 0;
     for (const auto& [tp, end] : ends) n += positions_[tp] < end ? 1 : 0;
@@ -570,6 +578,7 @@ void GlobalStreamThread::restore() {
     ~QueueGuard() { rd_kafka_queue_destroy(q); }
   } guard{queue};
   while (remaining() > 0 && !shutdownRequested_.load()) {
+    fetchWaker_->maybeWake(queue, [this] { return anyPartitionBehind(); });
     const ssize_t got = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
     if (got < 0) throw StreamsException("Global consumer poll failed: " + kafkaErrorString(rd_kafka_last_error()));
     records += apply(batch, static_cast<size_t>(got));
@@ -580,6 +589,20 @@ void GlobalStreamThread::restore() {
   for (const auto& g : def_.globalStores) stores += (stores.empty() ? "" : ", ") + g.store.name;
   KS_LOG(INFO, clientId_ + " restored global stores (" + stores + "): " + std::to_string(records) + " records from " +
                    std::to_string(ends.size()) + " partitions in " + std::to_string(ms) + " ms");
+}
+
+bool GlobalStreamThread::anyPartitionBehind() const {
+  for (const auto& [tp, position] : positions_) {
+    int64_t low = 0;
+    int64_t high = 0;
+    // Cached from the last fetch response: no request to the broker.
+    if (rd_kafka_get_watermark_offsets(consumer_, tp.first.c_str(), tp.second, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high > position) {
+      return true;
+    }
+  }
+  return false;
 }
 
 size_t GlobalStreamThread::apply(std::vector<rd_kafka_message_t*>& batch, size_t n) {

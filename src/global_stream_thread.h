@@ -29,6 +29,7 @@
 
 #include "dsl/topology_def.h"
 #include "kstreams/detail/node.h"
+#include "src/fetch_waker.h"
 #include "src/metrics.h"
 #include "src/streams_config.h"
 #include "statestores/key_value_bytes_store.h"
@@ -191,6 +192,8 @@ class GlobalStreamThread {
   void restore();
   /// Applies a batch of messages; returns how many records it applied.
   size_t apply(std::vector<rd_kafka_message_t*>& batch, size_t n);
+  /// Whether a partition's cached high watermark is beyond its position.
+  bool anyPartitionBehind() const;
 
   const TopologyDef& def_;
   const StreamsConfigValues& config_;
@@ -199,6 +202,7 @@ class GlobalStreamThread {
   GlobalStateManager state_;
   GlobalStateUpdateTask task_;
   rd_kafka_t* consumer_ = nullptr;  // owned by run()
+  std::unique_ptr<FetchWaker> fetchWaker_;  // stopped before the consumer closes
   PartitionOffsets positions_;
   std::atomic<bool> shutdownRequested_{false};
   std::atomic<bool> finished_{false};

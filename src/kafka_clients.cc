@@ -78,15 +78,13 @@ std::vector<std::pair<std::string, std::string>> consumerDefaults(const StreamsC
       // same member only with the (eager) range assignor.
       {"partition.assignment.strategy", "range"},
       {"enable.partition.eof", "false"},
-      // Large fetch queues: consumer throughput depends on them. librdkafka
-      // (before 2.3, which added fetch.queue.backoff.ms) stops fetching a
-      // partition once the consumer queue holds queued.min.messages records or
-      // queued.max.messages.kbytes, and looks again only after up to 1 s, so
-      // the queue must hold about a second of processing or the thread starves.
-      // The price is memory: librdkafka keeps a few hundred bytes per queued
-      // record besides the record, ~400 MB for 1,000,000 records of 100 bytes.
-      {"queued.max.messages.kbytes", "1048576"},
-      {"queued.min.messages", "1000000"},
+      // Small prefetch queues, so memory stays bounded: about 50,000 records or
+      // 32 MiB ahead of processing. librdkafka before 2.3 stops fetching when
+      // its queue is full and decides again only when its broker thread next
+      // wakes (up to a second later); the stream thread's FetchWaker wakes it as
+      // the queue drains, so the thread does not starve on small queues.
+      {"queued.max.messages.kbytes", "32768"},
+      {"queued.min.messages", "50000"},
       // librdkafka's 500 ms default made records wait: at 10,000 records/s the
       // end-to-end p50 of a passthrough was 130-270 ms with 500, 16 ms with 100
       // and 20 (p99 480, 65, 36 ms). The cost is an empty fetch per broker every

@@ -20,6 +20,7 @@ struct Metrics {
   std::atomic<int64_t> commits{0};
   std::atomic<int64_t> rebalances{0};
   std::atomic<int64_t> redeliveredRecordsDropped{0};  // delivered twice by the consumer, kept once
+  std::atomic<int64_t> fetchWakeups{0};  // consumer fetchers woken after stopping on a full queue
 
   [[nodiscard]] std::map<std::string, double> snapshot() const {
     return {
@@ -34,6 +35,7 @@ struct Metrics {
         {"commit-total", static_cast<double>(commits.load())},
         {"rebalance-total", static_cast<double>(rebalances.load())},
         {"redelivered-records-dropped-total", static_cast<double>(redeliveredRecordsDropped.load())},
+        {"fetch-wakeups-total", static_cast<double>(fetchWakeups.load())},
     };
   }
 };

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "dsl/topology_def.h"
+#include "src/fetch_waker.h"
 #include "src/kafka_clients.h"
 #include "src/metrics.h"
 #include "src/stream_task.h"
@@ -74,6 +75,13 @@ class StreamThread {
   /// Sets one reason for pausing a partition, telling librdkafka on a change
   /// of the partition's overall state only.
   void setPaused(const std::string& topic, int32_t partition, Route& route, bool Route::*reason, bool on);
+  /// Whether a partition not paused has records on the broker beyond what
+  /// was received (from the high watermarks of the last fetch responses).
+  bool anyPartitionBehind();
+  /// The same for the changelog partitions being restored.
+  bool anyChangelogBehind();
+  /// Tells the fetch waker which partitions are assigned.
+  void updateFetchWaker();
   void pauseFullPartitions();
   void resumeDrainedPartitions();
   void processTasks();
@@ -110,6 +118,8 @@ class StreamThread {
 
   std::unique_ptr<ProducerCollector> collector_;
   KafkaHandle consumer_;
+  // Declared after the consumer: destroyed (its thread stopped) before it.
+  std::unique_ptr<FetchWaker> fetchWaker_;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
   struct TopicHash {
     using is_transparent = void;
@@ -124,6 +134,7 @@ class StreamThread {
     void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
   };
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> restoreQueue_;
+  std::unique_ptr<FetchWaker> restoreWaker_;
   struct Restoring {
     StreamTask* task;
     std::chrono::steady_clock::time_point started;
