@@ -226,7 +226,7 @@ public final class KafkaStreamsBench {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), "1048576");
     // Restore consumer: the fetch sizes kstreams' restore consumer uses.
     p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), "52428800");
-    p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), "10485760");
+    p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), "1048576");
     // Producer: linger.ms 5 (Kafka Streams' own default is 100), batches of up
     // to 1,000,000 bytes (librdkafka's batch.size; with 10,000 records per
     // batch.num.messages that is the limit that binds for these records), a
