@@ -25,74 +25,71 @@ StreamsConfigValues unreachable() {
   return c;
 }
 
-void send(ProducerCollector& collector, const std::string& topic, const std::string& value,
-          int64_t* ackedOffset = nullptr) {
-  collector.send(topic, 0, "k", 1, value.data(), value.size(), 1000, nullptr, ackedOffset);
-}
+/// A collector whose deliveries all fail after message.timeout.ms.
+class RecordCollectorTest : public ::testing::Test {
+ protected:
+  void output(const std::string& value) { send("out", value, nullptr); }
+  void changelog(const std::string& value) { send("app-store-changelog", value, &acked_); }
+  size_t held() const { return collector_.heldChangelogRecords(); }
 
-/// Polls until no changelog record is held, for at most 10 s; returns the count left.
-size_t pollUntilReleased(ProducerCollector& collector) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (collector.heldChangelogRecords() > 0 && std::chrono::steady_clock::now() < deadline) {
-    collector.poll();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  /// Polls until no changelog record is held, for at most 10 s; returns the count left.
+  size_t pollUntilReleased() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (held() > 0 && std::chrono::steady_clock::now() < deadline) {
+      collector_.poll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return held();
   }
-  return collector.heldChangelogRecords();
+
+  const StreamsConfigValues config_ = unreachable();
+  Metrics metrics_;
+  ProducerCollector collector_{config_, metrics_, "collector-test-producer"};
+
+ private:
+  void send(const std::string& topic, const std::string& value, int64_t* ackedOffset) {
+    collector_.send(topic, 0, "k", 1, value.data(), value.size(), 1000, nullptr, ackedOffset);
+  }
+  int64_t acked_ = -1;
+};
+
+TEST_F(RecordCollectorTest, ChangelogRecordWithNoOutputPendingIsSentAtOnce) {
+  changelog("v1");
+  EXPECT_EQ(held(), 0u);
 }
 
-TEST(RecordCollectorTest, ChangelogRecordWithNoOutputPendingIsSentAtOnce) {
-  const auto config = unreachable();
-  Metrics metrics;
-  ProducerCollector collector(config, metrics, "collector-test-producer");
-  int64_t acked = -1;
-  send(collector, "app-store-changelog", "v1", &acked);
-  EXPECT_EQ(collector.heldChangelogRecords(), 0u);
-}
-
-TEST(RecordCollectorTest, ChangelogRecordWaitsForEarlierOutputRecords) {
-  const auto config = unreachable();
-  Metrics metrics;
-  ProducerCollector collector(config, metrics, "collector-test-producer");
-  int64_t acked = -1;
-  send(collector, "out", "result");
-  send(collector, "app-store-changelog", "v1", &acked);
-  send(collector, "app-store-changelog", "v2", &acked);
-  EXPECT_EQ(collector.heldChangelogRecords(), 2u);
-  collector.poll();
-  EXPECT_EQ(collector.heldChangelogRecords(), 2u) << "released before the output record was done";
+TEST_F(RecordCollectorTest, ChangelogRecordWaitsForEarlierOutputRecords) {
+  output("result");
+  changelog("v1");
+  changelog("v2");
+  EXPECT_EQ(held(), 2u);
+  collector_.poll();
+  EXPECT_EQ(held(), 2u) << "released before the output record was done";
   // The output record's delivery fails after message.timeout.ms: done, so the
   // changelog records go to the producer.
-  EXPECT_EQ(pollUntilReleased(collector), 0u);
+  EXPECT_EQ(pollUntilReleased(), 0u);
 }
 
-TEST(RecordCollectorTest, LaterOutputRecordsDoNotHoldBackAnEarlierChangelogRecord) {
-  const auto config = unreachable();
-  Metrics metrics;
-  ProducerCollector collector(config, metrics, "collector-test-producer");
-  int64_t acked = -1;
-  send(collector, "out", "first");
-  send(collector, "app-store-changelog", "v1", &acked);
-  EXPECT_EQ(collector.heldChangelogRecords(), 1u);
-  EXPECT_EQ(pollUntilReleased(collector), 0u);
+TEST_F(RecordCollectorTest, LaterOutputRecordsDoNotHoldBackAnEarlierChangelogRecord) {
+  output("first");
+  changelog("v1");
+  EXPECT_EQ(held(), 1u);
+  EXPECT_EQ(pollUntilReleased(), 0u);
   // A second output is pending; a changelog record sent before it is not held.
-  send(collector, "app-store-changelog", "v2", &acked);
-  send(collector, "out", "second");
-  EXPECT_EQ(collector.heldChangelogRecords(), 0u);
-  send(collector, "app-store-changelog", "v3", &acked);
-  EXPECT_EQ(collector.heldChangelogRecords(), 1u);
+  changelog("v2");
+  output("second");
+  EXPECT_EQ(held(), 0u);
+  changelog("v3");
+  EXPECT_EQ(held(), 1u);
 }
 
-TEST(RecordCollectorTest, FlushSendsHeldChangelogRecords) {
-  const auto config = unreachable();
-  Metrics metrics;
-  ProducerCollector collector(config, metrics, "collector-test-producer");
-  int64_t acked = -1;
-  send(collector, "out", "result");
-  send(collector, "app-store-changelog", "v1", &acked);
-  EXPECT_EQ(collector.heldChangelogRecords(), 1u);
-  collector.flush();  // every delivery fails (logAndContinue): nothing held afterwards
-  EXPECT_EQ(collector.heldChangelogRecords(), 0u);
-  EXPECT_EQ(metrics.productionErrors.load(), 2u) << "the output and the changelog record both failed";
+TEST_F(RecordCollectorTest, FlushSendsHeldChangelogRecords) {
+  output("result");
+  changelog("v1");
+  EXPECT_EQ(held(), 1u);
+  collector_.flush();  // every delivery fails (logAndContinue): nothing held afterwards
+  EXPECT_EQ(held(), 0u);
+  EXPECT_EQ(metrics_.productionErrors.load(), 2u) << "the output and the changelog record both failed";
 }
 
 }  // namespace
