@@ -170,8 +170,9 @@ void ProducerCollector::releaseHeld() {
   while (!held_.empty() && held_.front().barrier <= doneBelow_) {
     Held h = std::move(held_.front());
     held_.pop_front();
-    produce(h.topic, h.partition, h.nullKey ? nullptr : h.key.data(), h.key.size(),
-            h.nullValue ? nullptr : h.value.data(), h.value.size(), h.timestamp, h.headers, h.ackedOffset);
+    const char* bytes = h.bytes.data();
+    produce(h.topic, h.partition, h.nullKey ? nullptr : bytes, h.keySize, h.nullValue ? nullptr : bytes + h.keySize,
+            h.bytes.size() - h.keySize, h.timestamp, h.headers, h.ackedOffset);
   }
 }
 
@@ -220,9 +221,13 @@ void ProducerCollector::send(const std::string& topic, int32_t partition, const 
     produce(rkt, partition, key, keySize, value, valueSize, timestamp, hdrs, ackedOffset);
     return;
   }
-  held_.push_back(Held{rkt, partition, key != nullptr ? std::string(key, keySize) : std::string(),
-                       value != nullptr ? std::string(value, valueSize) : std::string(), key == nullptr,
-                       value == nullptr, timestamp, hdrs, ackedOffset, nextSeq_});
+  if (key == nullptr) keySize = 0;
+  if (value == nullptr) valueSize = 0;
+  std::string bytes;
+  bytes.reserve(keySize + valueSize);
+  bytes.append(key != nullptr ? key : "", keySize).append(value != nullptr ? value : "", valueSize);
+  held_.push_back(Held{rkt, partition, std::move(bytes), keySize, key == nullptr, value == nullptr, timestamp, hdrs,
+                       ackedOffset, nextSeq_});
 }
 
 bool ProducerCollector::produce(rd_kafka_topic_t* rkt, int32_t partition, const char* key, size_t keySize,

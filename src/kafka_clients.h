@@ -86,8 +86,8 @@ class ProducerCollector final : public RecordCollector {
   struct Held {
     rd_kafka_topic_t* topic;
     int32_t partition;
-    std::string key;
-    std::string value;
+    std::string bytes;  // the key, then the value: one allocation
+    size_t keySize;
     bool nullKey;
     bool nullValue;
     int64_t timestamp;

@@ -404,7 +404,7 @@ void StreamThread::purgeRepartitionTopics() {
           failures += std::string(tp.topic) + "-" + std::to_string(tp.partition) + ": " + kafkaErrorString(tp.err);
         }
       }
-      // Nothing is lost: the records stay, and the next purge deletes them.
+      // Nothing is lost: the records stay until a purge after the partition's next commit.
       if (!failures.empty()) KS_LOG(WARN, clientId_ + " could not purge repartition topics: " + failures);
     }
     rd_kafka_event_destroy(event);
