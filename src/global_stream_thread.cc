@@ -9,6 +9,7 @@
 #include "statestores/checkpoint.h"
 #include "statestores/in_memory_key_value_store.h"
 #include "statestores/rocksdb_key_value_store.h"
+#include "statestores/rocksdb_resources.h"
 #include "statestores/store_exception.h"
 
 namespace kstreams::internal {
@@ -425,6 +426,7 @@ void GlobalStreamThread::join() {
 }
 
 void GlobalStreamThread::run() {
+  disableRocksDBPerfCounters();
   KafkaHandle consumer;
   bool restored = false;
   std::exception_ptr error;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "src/log.h"
+#include "statestores/rocksdb_resources.h"
 
 namespace kstreams::internal {
 
@@ -49,6 +50,7 @@ void StreamThread::setState(State s) {
 }
 
 void StreamThread::run() {
+  disableRocksDBPerfCounters();
   std::exception_ptr error;
   try {
     runLoop();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <numeric>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -10,6 +11,7 @@
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -28,6 +30,11 @@ constexpr size_t kBlockSize = 4UL * 1024;
 // Block cache of a store whose context has no shared resources (tests, tools).
 constexpr size_t kPrivateBlockCacheSize = 8UL * 1024 * 1024;
 constexpr double kBloomBitsPerKey = 10.0;
+// Restored records are written to SST files of this name in the database
+// directory, then moved into the database; a leftover of a crash is removed
+// when the store opens.
+constexpr std::string_view kRestoreFilePrefix = "restore-";
+constexpr std::string_view kRestoreFileSuffix = ".sst";
 
 /// The one place where a rocksdb::Status becomes an exception.
 void check(const rocksdb::Status& status, const std::string& storeName,
@@ -200,6 +207,13 @@ void RocksDBKeyValueStore::init(StoreContext& context) {
   check(status, name_, "opening " + path_);
   db_ = std::move(owned);
   iterators_ = std::make_shared<RocksDBIteratorPool>(name_);
+  restoreBytesLimit_ = std::max<size_t>(db_->GetOptions().write_buffer_size, 1024 * 1024);
+  for (const auto& entry : std::filesystem::directory_iterator(path_, error)) {
+    const std::string file = entry.path().filename().string();
+    if (file.starts_with(kRestoreFilePrefix) && file.ends_with(kRestoreFileSuffix)) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
 }
 
 rocksdb::DB& RocksDBKeyValueStore::db() {
@@ -208,6 +222,7 @@ rocksdb::DB& RocksDBKeyValueStore::db() {
 }
 
 std::optional<std::string> RocksDBKeyValueStore::get(std::string_view key) {
+  ingestRestored();
   std::string value;
   const rocksdb::Status status = db().Get(readOptions_, slice(key), &value);
   if (status.IsNotFound()) return std::nullopt;
@@ -216,6 +231,7 @@ std::optional<std::string> RocksDBKeyValueStore::get(std::string_view key) {
 }
 
 void RocksDBKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
+  ingestRestored();
   if (value) {
     check(db().Put(writeOptions_, slice(key), slice(*value)), name_, "put");
   } else {
@@ -238,6 +254,7 @@ std::optional<std::string> RocksDBKeyValueStore::remove(std::string_view key) {
 
 std::unique_ptr<rocksdb::Iterator> RocksDBKeyValueStore::newIterator() {
   rocksdb::DB& database = db();
+  ingestRestored();
   if (std::unique_ptr<rocksdb::Iterator> kept = iterators_->take()) {
     // Without a flush or compaction since, Refresh() only moves the iterator to
     // the latest sequence number; else it rebuilds it, as NewIterator would.
@@ -260,12 +277,17 @@ std::unique_ptr<KeyValueBytesIterator> RocksDBKeyValueStore::prefixScan(std::str
 }
 
 uint64_t RocksDBKeyValueStore::approximateNumEntries() {
+  ingestRestored();
   uint64_t estimate = 0;
   if (!db().GetIntProperty("rocksdb.estimate-num-keys", &estimate)) return 0;
   return estimate;
 }
 
 void RocksDBKeyValueStore::flush() {
+  ingestRestored();
+  // A restore is over or between batches: give its buffers back.
+  restored_.shrink_to_fit();
+  restoredBytes_.shrink_to_fit();
   rocksdb::FlushOptions options;
   options.wait = true;
   check(db().Flush(options), name_, "flush");
@@ -275,6 +297,9 @@ void RocksDBKeyValueStore::flush() {
 
 void RocksDBKeyValueStore::close() {
   if (!db_) return;
+  // Written like a memtable RocksDB flushes on close. On failure the store
+  // stays open; the destructor tries once more.
+  ingestRestored();
   iterators_->drop(true);
   iterators_.reset();
   std::shared_ptr<rocksdb::DB> db = std::move(db_);
@@ -283,19 +308,66 @@ void RocksDBKeyValueStore::close() {
 }
 
 void RocksDBKeyValueStore::restoreBatch(const std::vector<RestoreRecord>& records) {
-  rocksdb::DB& database = db();
-  rocksdb::WriteBatch batch;
+  db();
   for (const auto& record : records) {
-    if (record.value) {
-      check(batch.Put(slice(record.key), slice(*record.value)), name_, "restore put");
-    } else {
-      check(batch.Delete(slice(record.key)), name_, "restore delete");
-    }
+    const size_t valueSize = record.value ? record.value->size() : 0;
+    restored_.push_back(RestoredRecord{restoredBytes_.size(), static_cast<uint32_t>(record.key.size()),
+                                       static_cast<uint32_t>(valueSize), !record.value});
+    restoredBytes_.append(record.key);
+    if (record.value) restoredBytes_.append(*record.value);
   }
-  check(database.Write(writeOptions_, &batch), name_, "restore");
+  if (restoredBytes_.size() + restored_.size() * sizeof(RestoredRecord) >= restoreBytesLimit_) writeRestored();
 }
 
-uint64_t RocksDBKeyValueStore::persistedVersion() { return db().GetLatestSequenceNumber(); }
+void RocksDBKeyValueStore::writeRestored() {
+  rocksdb::DB& database = db();
+  const rocksdb::Options options = database.GetOptions();
+  const rocksdb::Comparator& comparator = *options.comparator;
+  const std::string_view bytes = restoredBytes_;
+  const auto keyOf = [&](uint32_t i) {
+    return rocksdb::Slice(bytes.data() + restored_[i].offset, restored_[i].keySize);
+  };
+  // The order of the changelog within a key: a stable sort keeps it, and the
+  // last record of each key is the one written.
+  std::vector<uint32_t> order(restored_.size());
+  std::iota(order.begin(), order.end(), 0U);
+  const auto less = [&](uint32_t a, uint32_t b) { return comparator.Compare(keyOf(a), keyOf(b)) < 0; };
+  if (!std::is_sorted(order.begin(), order.end(), less)) std::stable_sort(order.begin(), order.end(), less);
+
+  const std::string file =
+      path_ + "/" + std::string(kRestoreFilePrefix) + std::to_string(restoreFiles_++) + std::string(kRestoreFileSuffix);
+  const auto fail = [&](const rocksdb::Status& status, std::string_view operation) {
+    if (status.ok()) return;
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+    check(status, name_, operation);
+  };
+  {
+    // Written pages stay in the page cache: the task reads them next.
+    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, nullptr, false);
+    fail(writer.Open(file), "restore: creating " + file);
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i + 1 < order.size() && comparator.Equal(keyOf(order[i]), keyOf(order[i + 1]))) continue;
+      const RestoredRecord& r = restored_[order[i]];
+      fail(r.tombstone ? writer.Delete(keyOf(order[i]))
+                       : writer.Put(keyOf(order[i]), rocksdb::Slice(bytes.data() + r.offset + r.keySize, r.valueSize)),
+           "restore: writing " + file);
+    }
+    fail(writer.Finish(), "restore: writing " + file);
+  }
+  rocksdb::IngestExternalFileOptions ingest;
+  ingest.move_files = true;
+  fail(database.IngestExternalFile({file}, ingest), "restore: ingesting " + file);
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);
+  restored_.clear();
+  restoredBytes_.clear();
+}
+
+uint64_t RocksDBKeyValueStore::persistedVersion() {
+  ingestRestored();
+  return db().GetLatestSequenceNumber();
+}
 
 void RocksDBKeyValueStore::destroy(const std::string& path) {
   std::error_code error;

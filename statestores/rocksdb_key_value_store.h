@@ -1,8 +1,10 @@
 // Kafka Streams' RocksDBStore: the persistent bytes store.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -60,7 +62,10 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   void flush() override;
   void close() override;
 
-  /// One write batch, without write-ahead log.
+  /// Collects the records in memory; every write_buffer_size bytes, and before
+  /// any other operation, they are sorted by key (the last record of a key
+  /// wins), written to an SST file and ingested into the database. That skips
+  /// the memtable and its flush, which cost most of a restore.
   void restoreBatch(const std::vector<RestoreRecord>& records) override;
   /// RocksDB's latest sequence number.
   [[nodiscard]] uint64_t persistedVersion() override;
@@ -77,6 +82,11 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   rocksdb::DB& db();
   /// The kept iterator refreshed, or a new one.
   std::unique_ptr<rocksdb::Iterator> newIterator();
+  /// Ingests the records restoreBatch() collected, if any.
+  void ingestRestored() {
+    if (!restored_.empty()) writeRestored();
+  }
+  void writeRestored();
 
   std::string name_;
   std::string parentDirectory_;
@@ -85,6 +95,18 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   rocksdb::WriteOptions writeOptions_;
   rocksdb::ReadOptions readOptions_;
   std::shared_ptr<RocksDBIteratorPool> iterators_;  // while open
+
+  /// A record collected by restoreBatch(): its key and value in restoredBytes_.
+  struct RestoredRecord {
+    size_t offset;
+    uint32_t keySize;
+    uint32_t valueSize;
+    bool tombstone;
+  };
+  std::vector<RestoredRecord> restored_;
+  std::string restoredBytes_;
+  size_t restoreBytesLimit_ = 0;  // the database's write_buffer_size
+  uint64_t restoreFiles_ = 0;     // SST files ingested (names the next one)
 };
 
 }  // namespace kstreams::internal

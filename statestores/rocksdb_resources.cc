@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <rocksdb/perf_level.h>
+
 namespace kstreams::internal {
 
 namespace {
@@ -26,5 +28,7 @@ void RocksDBResources::applyConfigSetter(const std::string& storeName,
                                          rocksdb::Options& options) const {
   if (configSetter_) configSetter_(storeName, options);
 }
+
+void disableRocksDBPerfCounters() { rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable); }
 
 }  // namespace kstreams::internal

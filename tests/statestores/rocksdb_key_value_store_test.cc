@@ -82,11 +82,102 @@ TEST_F(RocksDBKeyValueStoreTest, PersistedVersionIncreasesWithEveryWrite) {
   const uint64_t afterPut = store->persistedVersion();
   store->remove("a");
   const uint64_t afterRemove = store->persistedVersion();
-  store->restoreBatch({{"b", "2"}, {"c", std::nullopt}});
-  const uint64_t afterRestore = store->persistedVersion();
   EXPECT_GT(afterPut, start);
   EXPECT_GT(afterRemove, afterPut);
-  EXPECT_GT(afterRestore, afterRemove);
+}
+
+// Restored records are ingested as SST files, which are durable at once: a
+// file that overlaps nothing takes no sequence number, so the version may
+// stay, and it never goes back.
+TEST_F(RocksDBKeyValueStoreTest, PersistedVersionNeverDecreasesWhenRestoring) {
+  auto store = open();
+  store->put("a", "1");
+  const uint64_t before = store->persistedVersion();
+  store->restoreBatch({{"b", "2"}, {"c", std::nullopt}});
+  const uint64_t afterDisjoint = store->persistedVersion();
+  store->restoreBatch({{"a", "3"}});
+  const uint64_t afterOverlapping = store->persistedVersion();
+  EXPECT_GE(afterDisjoint, before);
+  EXPECT_GT(afterOverlapping, afterDisjoint);
+  EXPECT_EQ(store->get("a"), "3");
+  EXPECT_EQ(store->get("b"), "2");
+}
+
+TEST_F(RocksDBKeyValueStoreTest, LastRecordOfAKeyWinsWhenRestoredOutOfOrderWithTombstones) {
+  auto store = open();
+  store->put("gone", "old");
+  store->put("kept", "old");
+  store->flush();
+  store->restoreBatch({{"m", "1"}, {"b", "1"}, {"m", "2"}, {"gone", std::nullopt}, {"a", "1"}});
+  store->restoreBatch({{"b", std::nullopt}, {"b", "3"}, {"z", "1"}, {"z", std::nullopt}});
+  // Read before any flush: the collected records are ingested first.
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}, KV{"b", "3"}, KV{"kept", "old"}, KV{"m", "2"}));
+  EXPECT_EQ(store->get("gone"), std::nullopt);
+}
+
+TEST_F(RocksDBKeyValueStoreTest, RestoresMoreThanOneWriteBufferIntoSeveralFilesAndLeavesNoneBehind) {
+  // 3,000 batches of 20 records of about 120 bytes: about 7 MB, collected in
+  // parts of at most one write buffer (4 MB here), in reverse key order.
+  RocksDBResources resources(64UL * 1024 * 1024, [](const std::string&, rocksdb::Options& options) {
+    options.write_buffer_size = 4UL * 1024 * 1024;
+  });
+  FakeStoreContext smallBuffers(dir.path(), &resources);
+  constexpr int kRecords = 60000;
+  const auto key = [](int i) { return std::to_string(1000000 + i); };
+  {
+    auto store = std::make_unique<RocksDBKeyValueStore>("counts");
+    store->init(smallBuffers);
+    std::vector<RestoreRecord> batch;
+    for (int i = kRecords - 1; i >= 0; --i) {
+      batch.push_back({key(i), std::string(100, static_cast<char>('a' + i % 26))});
+      if (batch.size() == 20) {
+        store->restoreBatch(batch);
+        batch.clear();
+      }
+    }
+    store->flush();
+    EXPECT_TRUE(files("restore-").empty());
+    size_t sstFiles = 0;
+    for (const auto& entry : fs::directory_iterator(store->path())) sstFiles += entry.path().extension() == ".sst";
+    EXPECT_GE(sstFiles, 2U);
+    store->close();
+  }
+  auto store = open();
+  int n = 0;
+  for (auto it = store->all(); it->valid(); it->next(), ++n) {
+    ASSERT_EQ(it->key(), key(n));
+    ASSERT_EQ(it->value(), std::string(100, static_cast<char>('a' + n % 26)));
+  }
+  EXPECT_EQ(n, kRecords);
+}
+
+TEST_F(RocksDBKeyValueStoreTest, KeepsRestoredRecordsWhenClosedWithoutFlush) {
+  uint64_t version = 0;
+  {
+    auto store = open();
+    store->put("a", "1");
+    store->flush();
+    store->restoreBatch({{"a", "2"}, {"b", "1"}});
+    version = store->persistedVersion();
+    store->restoreBatch({{"c", "1"}});
+    store->close();
+  }
+  auto store = open();
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "2"}, KV{"b", "1"}, KV{"c", "1"}));
+  EXPECT_GE(store->persistedVersion(), version);
+}
+
+TEST_F(RocksDBKeyValueStoreTest, RemovesARestoreFileLeftByACrashWhenOpened) {
+  {
+    auto store = open();
+    store->put("a", "1");
+    store->close();
+  }
+  overwrite(fs::path(dir.path()) / "rocksdb" / "counts" / "restore-0.sst", "half-written");
+  auto store = open();
+  EXPECT_TRUE(files("restore-").empty());
+  store->restoreBatch({{"b", "1"}});
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}, KV{"b", "1"}));
 }
 
 TEST_F(RocksDBKeyValueStoreTest, PersistedVersionStaysWhenReadOrRemovingAbsentKey) {
