@@ -231,18 +231,25 @@ void ProcessorStateManager::restore(Changelog& changelog, const std::vector<Chan
   if (!records.empty()) {
     // A timestamped store keeps the record timestamp in front of the value; its
     // changelog carries it as the record's timestamp (Kafka Streams' layout).
+    // Those values are composed in one buffer, sized first so that the views
+    // into it stay valid.
     restoreBuffer_.clear();
     restoreBuffer_.reserve(records.size());
+    restoreBytes_.clear();
+    if (s.spec.timestamped) {
+      size_t bytes = 0;
+      for (const auto& r : records) bytes += r.value ? sizeof(int64_t) + r.value->size() : 0;
+      restoreBytes_.reserve(bytes);
+    }
     for (const auto& r : records) {
-      RestoreRecord rr;
-      rr.key.assign(r.key);
-      if (r.value) {
-        std::string v;
-        if (s.spec.timestamped) detail::putBigEndian<int64_t>(r.timestamp, v);
-        v.append(*r.value);
-        rr.value = std::move(v);
+      RestoreRecord rr{r.key, r.value};
+      if (r.value && s.spec.timestamped) {
+        const size_t start = restoreBytes_.size();
+        detail::putBigEndian<int64_t>(r.timestamp, restoreBytes_);
+        restoreBytes_.append(*r.value);
+        rr.value = std::string_view(restoreBytes_).substr(start);
       }
-      restoreBuffer_.push_back(std::move(rr));
+      restoreBuffer_.push_back(rr);
     }
     if (s.top) {
       s.top->restoreBatch(restoreBuffer_);

@@ -124,6 +124,7 @@ class ProcessorStateManager final : public StoreContext {
   int64_t currentTimestamp_ = 0;
   const Headers* currentHeaders_ = nullptr;
   std::vector<RestoreRecord> restoreBuffer_;
+  std::string restoreBytes_;  // the values restoreBuffer_ points into, where composed
 };
 
 }  // namespace kstreams::internal

@@ -127,12 +127,14 @@ TEST_F(RocksDBKeyValueStoreTest, RestoresMoreThanOneWriteBufferIntoSeveralFilesA
   {
     auto store = std::make_unique<RocksDBKeyValueStore>("counts");
     store->init(smallBuffers);
-    std::vector<RestoreRecord> batch;
+    std::vector<std::pair<std::string, std::string>> bytes;
     for (int i = kRecords - 1; i >= 0; --i) {
-      batch.push_back({key(i), std::string(100, static_cast<char>('a' + i % 26))});
-      if (batch.size() == 20) {
+      bytes.emplace_back(key(i), std::string(100, static_cast<char>('a' + i % 26)));
+      if (bytes.size() == 20) {
+        std::vector<RestoreRecord> batch;
+        for (const auto& [k, v] : bytes) batch.push_back({k, v});
         store->restoreBatch(batch);
-        batch.clear();
+        bytes.clear();
       }
     }
     store->flush();

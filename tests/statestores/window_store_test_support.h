@@ -172,7 +172,10 @@ class RecordingWindowStore : public SequencedWindowBytesStore {
   void flush() override { calls.push_back({"flush", "", std::nullopt, 0, 0}); }
   void close() override { calls.push_back({"close", "", std::nullopt, 0, 0}); }
   void restoreBatch(const std::vector<RestoreRecord>& records) override {
-    for (const auto& r : records) calls.push_back({"restoreBatch", r.key, r.value, 0, 0});
+    for (const auto& r : records) {
+      calls.push_back({"restoreBatch", std::string(r.key),
+                       r.value ? std::optional<std::string>(*r.value) : std::nullopt, 0, 0});
+    }
   }
   [[nodiscard]] uint64_t persistedVersion() override { return version; }
 
@@ -252,7 +255,10 @@ class RecordingSessionStore : public SessionBytesStore {
   void flush() override { calls.push_back({"flush", "", std::nullopt, 0, 0}); }
   void close() override { calls.push_back({"close", "", std::nullopt, 0, 0}); }
   void restoreBatch(const std::vector<RestoreRecord>& records) override {
-    for (const auto& r : records) calls.push_back({"restoreBatch", r.key, r.value, 0, 0});
+    for (const auto& r : records) {
+      calls.push_back({"restoreBatch", std::string(r.key),
+                       r.value ? std::optional<std::string>(*r.value) : std::nullopt, 0, 0});
+    }
   }
   [[nodiscard]] uint64_t persistedVersion() override { return version; }
 

@@ -33,10 +33,11 @@ class KeyValueBytesIterator {
 
 /// One changelog record to apply while restoring: a null value deletes the key.
 /// (For timestamped stores the task has already put the 8-byte timestamp in front
-/// of the value, so bytes stores need not know the difference.)
+/// of the value, so bytes stores need not know the difference.) The bytes are
+/// valid during the restoreBatch() call only: a store that keeps them copies them.
 struct RestoreRecord {
-  std::string key;
-  std::optional<std::string> value;
+  std::string_view key;
+  std::optional<std::string_view> value;
 };
 
 class KeyValueBytesStore {
