@@ -1,6 +1,7 @@
 #include "statestores/rocksdb_key_value_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <numeric>
@@ -207,7 +208,8 @@ void RocksDBKeyValueStore::init(StoreContext& context) {
   check(status, name_, "opening " + path_);
   db_ = std::move(owned);
   iterators_ = std::make_shared<RocksDBIteratorPool>(name_);
-  restoreBytesLimit_ = std::max<size_t>(db_->GetOptions().write_buffer_size, 1024 * 1024);
+  // A file collecting and one being written take about one write buffer.
+  restoreBytesLimit_ = std::max<size_t>(db_->GetOptions().write_buffer_size / 2, 512 * 1024);
   for (const auto& entry : std::filesystem::directory_iterator(path_, error)) {
     const std::string file = entry.path().filename().string();
     if (file.starts_with(kRestoreFilePrefix) && file.ends_with(kRestoreFileSuffix)) {
@@ -285,9 +287,6 @@ uint64_t RocksDBKeyValueStore::approximateNumEntries() {
 
 void RocksDBKeyValueStore::flush() {
   ingestRestored();
-  // A restore is over or between batches: give its buffers back.
-  restored_.shrink_to_fit();
-  restoredBytes_.shrink_to_fit();
   rocksdb::FlushOptions options;
   options.wait = true;
   check(db().Flush(options), name_, "flush");
@@ -307,61 +306,111 @@ void RocksDBKeyValueStore::close() {
   if (db.use_count() == 1) check(db->Close(), name_, "close");
 }
 
+/// Records collected by restoreBatch(), in changelog order; their bytes are
+/// copied into blocks that never move.
+struct RocksDBKeyValueStore::Restored {
+  static constexpr size_t kBlockSize = 1024 * 1024;
+  static constexpr uint32_t kTombstone = UINT32_MAX;
+  struct Record {
+    const char* data;  // the key, then the value
+    uint32_t keySize;
+    uint32_t valueSize;  // kTombstone: delete the key
+  };
+
+  void add(std::string_view key, std::optional<std::string_view> value) {
+    const size_t size = key.size() + (value ? value->size() : 0);
+    if (size > blockSize - blockUsed) {
+      blockSize = std::max(kBlockSize, size);
+      blocks.push_back(std::make_unique_for_overwrite<char[]>(blockSize));
+      blockUsed = 0;
+      blockBytes += blockSize;
+    }
+    char* data = blocks.back().get() + blockUsed;
+    std::memcpy(data, key.data(), key.size());
+    if (value) std::memcpy(data + key.size(), value->data(), value->size());
+    blockUsed += size;
+    records.push_back(Record{data, static_cast<uint32_t>(key.size()),
+                             value ? static_cast<uint32_t>(value->size()) : kTombstone});
+  }
+  [[nodiscard]] size_t memory() const { return blockBytes + records.capacity() * sizeof(Record); }
+  [[nodiscard]] rocksdb::Slice key(uint32_t i) const { return {records[i].data, records[i].keySize}; }
+
+  std::vector<Record> records;
+  std::vector<std::unique_ptr<char[]>> blocks;
+  size_t blockSize = 0;
+  size_t blockUsed = 0;
+  size_t blockBytes = 0;
+};
+
 void RocksDBKeyValueStore::restoreBatch(const std::vector<RestoreRecord>& records) {
   db();
-  for (const auto& record : records) {
-    const size_t valueSize = record.value ? record.value->size() : 0;
-    restored_.push_back(RestoredRecord{restoredBytes_.size(), static_cast<uint32_t>(record.key.size()),
-                                       static_cast<uint32_t>(valueSize), !record.value});
-    restoredBytes_.append(record.key);
-    if (record.value) restoredBytes_.append(*record.value);
+  if (!restored_) {
+    restored_ = std::make_unique<Restored>();
+    restored_->records.reserve(std::max<size_t>(records.size(), restoreBytesLimit_ / 64));
   }
-  if (restoredBytes_.size() + restored_.size() * sizeof(RestoredRecord) >= restoreBytesLimit_) writeRestored();
+  for (const auto& record : records) restored_->add(record.key, record.value);
+  if (restored_->memory() >= restoreBytesLimit_) startIngesting();
 }
 
-void RocksDBKeyValueStore::writeRestored() {
-  rocksdb::DB& database = db();
-  const rocksdb::Options options = database.GetOptions();
+void RocksDBKeyValueStore::startIngesting() {
+  waitForIngesting();
+  const std::string file = path_ + "/" + std::string(kRestoreFilePrefix) + std::to_string(restoreFiles_++) +
+                           std::string(kRestoreFileSuffix);
+  // The task holds the database and the records; the store waits for it before
+  // anything else touches the database.
+  ingesting_ = std::async(std::launch::async, [db = db_, name = name_, file, restored = std::move(restored_)] {
+    ingest(*db, name, file, *restored);
+  });
+}
+
+void RocksDBKeyValueStore::waitForIngesting() {
+  if (!ingesting_.valid()) return;
+  std::future<void> done = std::move(ingesting_);
+  done.get();  // rethrows the task's StoreException
+}
+
+void RocksDBKeyValueStore::finishRestored() {
+  if (restored_) startIngesting();
+  waitForIngesting();
+}
+
+void RocksDBKeyValueStore::ingest(rocksdb::DB& db, const std::string& storeName, const std::string& file,
+                                  const Restored& restored) {
+  const rocksdb::Options options = db.GetOptions();
   const rocksdb::Comparator& comparator = *options.comparator;
-  const std::string_view bytes = restoredBytes_;
-  const auto keyOf = [&](uint32_t i) {
-    return rocksdb::Slice(bytes.data() + restored_[i].offset, restored_[i].keySize);
-  };
-  // The order of the changelog within a key: a stable sort keeps it, and the
-  // last record of each key is the one written.
-  std::vector<uint32_t> order(restored_.size());
+  // A stable sort keeps the changelog order within a key.
+  std::vector<uint32_t> order(restored.records.size());
   std::iota(order.begin(), order.end(), 0U);
-  const auto less = [&](uint32_t a, uint32_t b) { return comparator.Compare(keyOf(a), keyOf(b)) < 0; };
+  const auto less = [&](uint32_t a, uint32_t b) { return comparator.Compare(restored.key(a), restored.key(b)) < 0; };
   if (!std::is_sorted(order.begin(), order.end(), less)) std::stable_sort(order.begin(), order.end(), less);
 
-  const std::string file =
-      path_ + "/" + std::string(kRestoreFilePrefix) + std::to_string(restoreFiles_++) + std::string(kRestoreFileSuffix);
+  // The message is built on failure only: this runs for every record.
   const auto fail = [&](const rocksdb::Status& status, std::string_view operation) {
     if (status.ok()) return;
     std::error_code ignored;
     std::filesystem::remove(file, ignored);
-    check(status, name_, operation);
+    check(status, storeName, "restore: " + std::string(operation) + " " + file);
   };
   {
     // Written pages stay in the page cache: the task reads them next.
     rocksdb::SstFileWriter writer(rocksdb::EnvOptions(options), options, nullptr, false);
-    fail(writer.Open(file), "restore: creating " + file);
+    fail(writer.Open(file), "creating");
     for (size_t i = 0; i < order.size(); ++i) {
-      if (i + 1 < order.size() && comparator.Equal(keyOf(order[i]), keyOf(order[i + 1]))) continue;
-      const RestoredRecord& r = restored_[order[i]];
-      fail(r.tombstone ? writer.Delete(keyOf(order[i]))
-                       : writer.Put(keyOf(order[i]), rocksdb::Slice(bytes.data() + r.offset + r.keySize, r.valueSize)),
-           "restore: writing " + file);
+      const rocksdb::Slice key = restored.key(order[i]);
+      if (i + 1 < order.size() && comparator.Equal(key, restored.key(order[i + 1]))) continue;
+      const auto& r = restored.records[order[i]];
+      fail(r.valueSize == Restored::kTombstone
+               ? writer.Delete(key)
+               : writer.Put(key, rocksdb::Slice(r.data + r.keySize, r.valueSize)),
+           "writing");
     }
-    fail(writer.Finish(), "restore: writing " + file);
+    fail(writer.Finish(), "writing");
   }
-  rocksdb::IngestExternalFileOptions ingest;
-  ingest.move_files = true;
-  fail(database.IngestExternalFile({file}, ingest), "restore: ingesting " + file);
+  rocksdb::IngestExternalFileOptions ingestOptions;
+  ingestOptions.move_files = true;
+  fail(db.IngestExternalFile({file}, ingestOptions), "ingesting");
   std::error_code ignored;
   std::filesystem::remove(file, ignored);
-  restored_.clear();
-  restoredBytes_.clear();
 }
 
 uint64_t RocksDBKeyValueStore::persistedVersion() {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -82,11 +83,21 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   rocksdb::DB& db();
   /// The kept iterator refreshed, or a new one.
   std::unique_ptr<rocksdb::Iterator> newIterator();
-  /// Ingests the records restoreBatch() collected, if any.
+  /// Ingests the records restoreBatch() collected, if any, and waits until
+  /// every restored record is in the database.
   void ingestRestored() {
-    if (!restored_.empty()) writeRestored();
+    if (restored_ || ingesting_.valid()) finishRestored();
   }
-  void writeRestored();
+  void finishRestored();
+  /// Starts writing and ingesting the collected records on another thread,
+  /// once the previous file is in.
+  void startIngesting();
+  void waitForIngesting();
+  struct Restored;
+  /// Writes `restored` to the SST file `file` (sorted by key, the last record
+  /// of a key winning) and moves it into `db`.
+  static void ingest(rocksdb::DB& db, const std::string& storeName, const std::string& file,
+                     const Restored& restored);
 
   std::string name_;
   std::string parentDirectory_;
@@ -96,17 +107,10 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   rocksdb::ReadOptions readOptions_;
   std::shared_ptr<RocksDBIteratorPool> iterators_;  // while open
 
-  /// A record collected by restoreBatch(): its key and value in restoredBytes_.
-  struct RestoredRecord {
-    size_t offset;
-    uint32_t keySize;
-    uint32_t valueSize;
-    bool tombstone;
-  };
-  std::vector<RestoredRecord> restored_;
-  std::string restoredBytes_;
-  size_t restoreBytesLimit_ = 0;  // the database's write_buffer_size
-  uint64_t restoreFiles_ = 0;     // SST files ingested (names the next one)
+  std::unique_ptr<Restored> restored_;  // collected by restoreBatch(), not yet being written
+  std::future<void> ingesting_;          // the file being written and ingested
+  size_t restoreBytesLimit_ = 0;         // collected bytes per file
+  uint64_t restoreFiles_ = 0;            // names the next file
 };
 
 }  // namespace kstreams::internal
