@@ -185,8 +185,9 @@ RocksDBKeyValueStore::RocksDBKeyValueStore(std::string name, std::string parentD
 RocksDBKeyValueStore::~RocksDBKeyValueStore() {
   try {
     close();
-  } catch (const StoreException&) {
-    // Nothing to do in a destructor: the changelog restores what was lost.
+  } catch (const std::exception&) {
+    // Nothing to do in a destructor (a failed restore file included): the
+    // changelog restores what was lost.
   }
 }
 
