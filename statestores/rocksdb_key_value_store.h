@@ -19,7 +19,7 @@ struct RocksDBIteratorPool;
 /// A RocksDB database in `<task directory>/rocksdb/<name>`, tuned for a store
 /// whose changelog topic is the log: no write-ahead log (a crash loses the
 /// memtable, which the changelog restores), bloom filters, level compaction,
-/// all files kept open, LZ4 when the library has it. Blocks and memtables are
+/// all files kept open, no compression. Blocks and memtables are
 /// charged to the client's RocksDBResources when the context has them; the
 /// user's config setter runs last.
 ///
@@ -63,10 +63,11 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   void flush() override;
   void close() override;
 
-  /// Collects the records in memory; every write_buffer_size bytes, and before
-  /// any other operation, they are sorted by key (the last record of a key
-  /// wins), written to an SST file and ingested into the database. That skips
-  /// the memtable and its flush, which cost most of a restore.
+  /// Collects the records in memory. At half of write_buffer_size (records
+  /// and bytes), and before any other operation, they are sorted by key (the
+  /// last record of a key wins), written to an SST file and ingested into the
+  /// database, on a background task while the next file is collected. That
+  /// skips the memtable and its flush, which cost most of a restore.
   void restoreBatch(const std::vector<RestoreRecord>& records) override;
   /// RocksDB's latest sequence number.
   [[nodiscard]] uint64_t persistedVersion() override;
