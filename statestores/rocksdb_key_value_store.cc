@@ -14,7 +14,6 @@
 #include <rocksdb/iterator.h>
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/table.h>
-#include <rocksdb/write_batch.h>
 
 #include "statestores/rocksdb_resources.h"
 #include "statestores/store_context.h"
@@ -327,8 +326,9 @@ struct RocksDBKeyValueStore::Restored {
       blockBytes += blockSize;
     }
     char* data = blocks.back().get() + blockUsed;
-    std::memcpy(data, key.data(), key.size());
-    if (value) std::memcpy(data + key.size(), value->data(), value->size());
+    // An empty view may have no data pointer, which memcpy must not get.
+    if (!key.empty()) std::memcpy(data, key.data(), key.size());
+    if (value && !value->empty()) std::memcpy(data + key.size(), value->data(), value->size());
     blockUsed += size;
     records.push_back(Record{data, static_cast<uint32_t>(key.size()),
                              value ? static_cast<uint32_t>(value->size()) : kTombstone});
