@@ -61,6 +61,8 @@ rocksdb::Options storeOptions(const std::string& storeName, RocksDBResources* re
   // restores are bounded by flushing, which compression slows (a config setter
   // can turn it on).
   options.compression = rocksdb::kNoCompression;
+  // close() writes the memtable itself, so that discard() need not.
+  options.avoid_flush_during_shutdown = true;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_size = kBlockSize;
@@ -294,11 +296,27 @@ void RocksDBKeyValueStore::flush() {
   iterators_->drop(false);
 }
 
-void RocksDBKeyValueStore::close() {
+void RocksDBKeyValueStore::close() { closeDatabase(true); }
+
+void RocksDBKeyValueStore::discard() {
   if (!db_) return;
-  // Written like a memtable RocksDB flushes on close. On failure the store
-  // stays open; the destructor tries once more.
+  const std::string path = path_;
+  closeDatabase(false);
+  destroy(path);
+}
+
+void RocksDBKeyValueStore::closeDatabase(bool writeMemtable) {
+  if (!db_) return;
+  // On failure the store stays open; the destructor tries once more.
   ingestRestored();
+  // RocksDB would write the memtable on close (the changelog being the log,
+  // there is no write-ahead log to replay); it is told not to, so that a
+  // discarded store skips the work.
+  if (writeMemtable) {
+    rocksdb::FlushOptions options;
+    options.wait = true;
+    check(db_->Flush(options), name_, "flush before close");
+  }
   iterators_->drop(true);
   iterators_.reset();
   std::shared_ptr<rocksdb::DB> db = std::move(db_);

@@ -62,6 +62,9 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   /// Writes the memtables to SST files and waits for it.
   void flush() override;
   void close() override;
+  /// Closes without writing the memtable and removes the database directory:
+  /// for a store whose contents are no longer wanted (an expired segment).
+  void discard();
 
   /// Collects the records in memory. At half of write_buffer_size (records
   /// and bytes), and before any other operation, they are sorted by key (the
@@ -82,6 +85,7 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
 
  private:
   rocksdb::DB& db();
+  void closeDatabase(bool writeMemtable);
   /// The kept iterator refreshed, or a new one.
   std::unique_ptr<rocksdb::Iterator> newIterator();
   /// Ingests the records restoreBatch() collected, if any, and waits until

@@ -253,7 +253,7 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
   observedStreamTime_ = kNoStreamTime;
   try {
     std::sort(existing.begin(), existing.end());
-    for (const int64_t id : existing) getOrCreateSegment(id);
+    for (const int64_t id : existing) getOrCreateSegment(id, false);
   } catch (const StoreException&) {
     segments_.clear();
     context_ = nullptr;
@@ -265,28 +265,28 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
   }
 }
 
-RocksDBKeyValueStore* RocksDBSegmentedBytesStore::findSegment(int64_t segmentId) {
+RocksDBSegmentedBytesStore::Segment* RocksDBSegmentedBytesStore::findSegment(int64_t segmentId) {
   const auto it = segments_.find(segmentId);
-  return it == segments_.end() ? nullptr : it->second.get();
+  return it == segments_.end() ? nullptr : &it->second;
 }
 
-RocksDBKeyValueStore& RocksDBSegmentedBytesStore::getOrCreateSegment(int64_t segmentId) {
-  if (RocksDBKeyValueStore* segment = findSegment(segmentId)) return *segment;
-  auto segment = std::make_unique<RocksDBKeyValueStore>(
+RocksDBSegmentedBytesStore::Segment& RocksDBSegmentedBytesStore::getOrCreateSegment(
+    int64_t segmentId, bool created) {
+  if (Segment* segment = findSegment(segmentId)) return *segment;
+  Segment segment;
+  segment.store = std::make_unique<RocksDBKeyValueStore>(
       segmentName(segmentId), (std::filesystem::path("rocksdb") / name_).string());
   segment->init(context());
-  return *segments_.emplace(segmentId, std::move(segment)).first->second;
+  if (created) segment.keys = std::make_unique<KeyFilter>();
+  return segments_.emplace(segmentId, std::move(segment)).first->second;
 }
 
 void RocksDBSegmentedBytesStore::dropExpiredSegments() {
   const int64_t minLiveSegment = segmentId(expiryBoundary());
   while (!segments_.empty() && segments_.begin()->first < minLiveSegment) {
-    std::unique_ptr<RocksDBKeyValueStore> segment = std::move(segments_.begin()->second);
+    Segment segment = std::move(segments_.begin()->second);
     segments_.erase(segments_.begin());
-    const std::string path = segment->path();
-    segment->close();
-    segment.reset();
-    RocksDBKeyValueStore::destroy(path);
+    segment->discard();
   }
 }
 
@@ -311,7 +311,7 @@ std::vector<RocksDBKeyValueStore*> RocksDBSegmentedBytesStore::segmentsFor(int64
   std::vector<RocksDBKeyValueStore*> out;
   const auto end = segments_.upper_bound(segmentId(timeTo));
   for (auto it = segments_.lower_bound(segmentId(timeFrom)); it != end; ++it) {
-    out.push_back(it->second.get());
+    out.push_back(it->second.store.get());
   }
   return out;
 }
@@ -320,9 +320,11 @@ void RocksDBSegmentedBytesStore::put(std::string_view storeKey,
                                      std::optional<std::string_view> value) {
   const int64_t id = segmentId(layout_.time(storeKey));
   if (value) {
-    getOrCreateSegment(id).put(storeKey, value);
-  } else if (RocksDBKeyValueStore* segment = findSegment(id)) {
-    segment->put(storeKey, std::nullopt);
+    Segment& segment = getOrCreateSegment(id);
+    segment->put(storeKey, value);
+    segment.add(storeKey, layout_);
+  } else if (Segment* segment = findSegment(id)) {
+    (*segment)->put(storeKey, std::nullopt);
   }
 }
 
@@ -330,9 +332,11 @@ std::optional<std::string> RocksDBSegmentedBytesStore::get(std::string_view stor
   context();
   const int64_t time = layout_.time(storeKey);
   if (time <= expiryBoundary()) return std::nullopt;
-  RocksDBKeyValueStore* segment = findSegment(segmentId(time));
-  if (segment == nullptr) return std::nullopt;
-  return segment->get(storeKey);
+  const Segment* segment = findSegment(segmentId(time));
+  if (segment == nullptr || !segment->mayContain(KeyFilter::hash(layout_.key(storeKey)))) {
+    return std::nullopt;
+  }
+  return (*segment)->get(storeKey);
 }
 
 std::unique_ptr<KeyValueBytesIterator> RocksDBSegmentedBytesStore::fetch(std::string_view key,
@@ -346,9 +350,10 @@ std::unique_ptr<KeyValueBytesIterator> RocksDBSegmentedBytesStore::fetch(std::st
   if (from <= timeTo) {
     layout_.encodeInto(lowerBuf_, key, from, 0);
     layout_.encodeInto(upperBuf_, key, timeTo, -1);
+    const uint64_t keyHash = KeyFilter::hash(key);
     const auto end = segments_.upper_bound(segmentId(timeTo));
     for (auto it = segments_.lower_bound(segmentId(from)); it != end; ++it) {
-      parts.push_back(it->second->range(lowerBuf_, upperBuf_));
+      if (it->second.mayContain(keyHash)) parts.push_back(it->second->range(lowerBuf_, upperBuf_));
     }
   }
   const size_t storeKeyBytes = key.size() + layout_.suffixBytes();
@@ -424,14 +429,17 @@ void RocksDBSegmentedBytesStore::restoreBatch(const std::vector<RestoreRecord>& 
     if (live) batches[segmentId(time)].push_back(record);
   }
   for (auto& [id, batch] : batches) {
-    RocksDBKeyValueStore* segment = findSegment(id);
+    Segment* segment = findSegment(id);
     if (segment == nullptr) {
       const bool anyPut = std::any_of(batch.begin(), batch.end(),
                                       [](const RestoreRecord& r) { return r.value.has_value(); });
       if (!anyPut) continue;
       segment = &getOrCreateSegment(id);
     }
-    segment->restoreBatch(batch);
+    (*segment)->restoreBatch(batch);
+    for (const RestoreRecord& record : batch) {
+      if (record.value) segment->add(record.key, layout_);
+    }
   }
 }
 

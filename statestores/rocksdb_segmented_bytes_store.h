@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "statestores/key_filter.h"
 #include "statestores/rocksdb_key_value_store.h"
 #include "statestores/segmented_bytes_store.h"
 
@@ -38,6 +39,14 @@ namespace kstreams::internal {
 /// stream time is taken to be the start of the newest segment (a lower bound of
 /// the real one, which is not stored): until a later write, a little less than
 /// one segment interval of windows that had expired may show again.
+///
+/// Each segment created by a write (not opened from disk) has a KeyFilter of
+/// the keys written to it: fetch() and get() skip a segment that cannot hold
+/// the key without creating a RocksDB iterator or reading. A join's fetches
+/// mostly look for keys that are not there (the first record of a pair, or an
+/// older segment), and the filter answers those from memory. Its memory grows
+/// with the segment's distinct keys up to 1 MiB; a segment with more gives up
+/// its filter and is always read.
 ///
 /// persistedVersion() is a 64-bit hash of the (segment id, RocksDB sequence
 /// number) pairs of the open segments, 0 when there are none: every write moves
@@ -95,8 +104,23 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
  private:
   StoreContext& context();
   [[nodiscard]] std::string segmentName(int64_t segmentId) const;
-  RocksDBKeyValueStore& getOrCreateSegment(int64_t segmentId);
-  RocksDBKeyValueStore* findSegment(int64_t segmentId);
+  struct Segment {
+    std::unique_ptr<RocksDBKeyValueStore> store;
+    /// The keys written to the segment; null when it was opened from disk,
+    /// whose keys are not known.
+    std::unique_ptr<KeyFilter> keys;
+    RocksDBKeyValueStore* operator->() const { return store.get(); }
+    [[nodiscard]] bool mayContain(uint64_t keyHash) const {
+      return !keys || keys->mayContainHash(keyHash);
+    }
+    void add(std::string_view storeKey, const TimeKeyLayout& layout) const {
+      if (keys) keys->addHash(KeyFilter::hash(layout.key(storeKey)));
+    }
+  };
+  /// The segment, opened or created (with a key filter when `created`: it did
+  /// not exist on disk).
+  Segment& getOrCreateSegment(int64_t segmentId, bool created = true);
+  Segment* findSegment(int64_t segmentId);
   /// Closes and deletes the segments whose ids are below that of the boundary.
   void dropExpiredSegments();
   /// The first live time at or after `time`.
@@ -111,7 +135,7 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   StoreContext* context_ = nullptr;
   std::string directory_;
   int64_t observedStreamTime_ = kNoStreamTime;
-  std::map<int64_t, std::unique_ptr<RocksDBKeyValueStore>> segments_;
+  std::map<int64_t, Segment> segments_;
   std::string lowerBuf_;  // fetch()'s range bounds, reused
   std::string upperBuf_;
 };

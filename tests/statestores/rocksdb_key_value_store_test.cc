@@ -169,6 +169,36 @@ TEST_F(RocksDBKeyValueStoreTest, KeepsRestoredRecordsWhenClosedWithoutFlush) {
   EXPECT_GE(store->persistedVersion(), version);
 }
 
+TEST_F(RocksDBKeyValueStoreTest, KeepsWritesWhenClosedWithoutFlushEvenWithAnIteratorOpen) {
+  // close() writes the memtable itself (RocksDB is told not to on shutdown),
+  // also when an open iterator keeps the database alive past close().
+  std::unique_ptr<KeyValueBytesIterator> it;
+  {
+    auto store = open();
+    store->put("a", "1");
+    store->put("b", "2");
+    it = store->all();
+    store->put("c", "3");
+    store->close();
+  }
+  EXPECT_THAT(drain(std::move(it)), ElementsAre(KV{"a", "1"}, KV{"b", "2"}));
+  auto store = open();
+  EXPECT_THAT(drain(store->all()), ElementsAre(KV{"a", "1"}, KV{"b", "2"}, KV{"c", "3"}));
+}
+
+TEST_F(RocksDBKeyValueStoreTest, DiscardClosesAndRemovesTheDatabaseDirectory) {
+  auto store = open();
+  store->put("a", "1");
+  store->restoreBatch({{"b", "2"}});
+  const std::string path = store->path();
+  store->discard();
+  EXPECT_FALSE(store->isOpen());
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_THROW((void)store->get("a"), StoreException);
+  auto reopened = open();
+  EXPECT_THAT(drain(reopened->all()), ElementsAre());
+}
+
 TEST_F(RocksDBKeyValueStoreTest, RemovesARestoreFileLeftByACrashWhenOpened) {
   {
     auto store = open();
