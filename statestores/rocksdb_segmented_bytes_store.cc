@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <system_error>
 #include <utility>
@@ -15,6 +16,10 @@ namespace kstreams::internal {
 namespace {
 
 constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
+/// In the directory of a segment opened ahead of its first write.
+constexpr const char* kPreparedMarker = RocksDBSegmentedBytesStore::kPreparedMarker;
+/// The directory of such a segment is made under its name + this, then renamed.
+constexpr const char* kStagingSuffix = ".staging";
 
 int64_t floorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
@@ -231,6 +236,11 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
   for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
     const std::string file = it->path().filename().string();
     if (!file.starts_with(prefix) || !it->is_directory(error)) continue;
+    if (file.ends_with(kStagingSuffix)) {
+      // Left by a crash while a segment was being prepared.
+      RocksDBKeyValueStore::destroy(it->path().string());
+      continue;
+    }
     const std::string_view digits = std::string_view(file).substr(prefix.size());
     int64_t start = 0;
     const char* const digitsEnd = digits.data() + digits.size();
@@ -240,6 +250,12 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
       throw StoreException("segmented store " + name_ + ": segment " + file +
                            " does not fit the segment interval of " +
                            std::to_string(segmentIntervalMs_) + " ms");
+    }
+    std::error_code markerError;
+    if (fs::exists(it->path() / kPreparedMarker, markerError)) {
+      // Opened ahead and never written: not a segment.
+      RocksDBKeyValueStore::destroy(it->path().string());
+      continue;
     }
     existing.push_back(start / segmentIntervalMs_);
   }
@@ -274,11 +290,75 @@ RocksDBSegmentedBytesStore::Segment& RocksDBSegmentedBytesStore::getOrCreateSegm
     int64_t segmentId, bool created) {
   if (Segment* segment = findSegment(segmentId)) return *segment;
   Segment segment;
-  segment.store = std::make_unique<RocksDBKeyValueStore>(
-      segmentName(segmentId), (std::filesystem::path("rocksdb") / name_).string());
-  segment->init(context());
+  if (created) segment.store = takePrepared(segmentId);
+  if (!segment.store) {
+    segment.store = std::make_unique<RocksDBKeyValueStore>(
+        segmentName(segmentId), (std::filesystem::path("rocksdb") / name_).string());
+    segment->init(context());
+  }
   if (created) segment.keys = std::make_unique<KeyFilter>();
-  return segments_.emplace(segmentId, std::move(segment)).first->second;
+  Segment& added = segments_.emplace(segmentId, std::move(segment)).first->second;
+  if (created && segments_.rbegin()->first == segmentId) prepareSegment(segmentId + 1);
+  return added;
+}
+
+void RocksDBSegmentedBytesStore::prepareSegment(int64_t segmentId) {
+  if (prepared_) return;
+  const std::filesystem::path directory = std::filesystem::path(directory_) / segmentName(segmentId);
+  auto store = std::make_unique<RocksDBKeyValueStore>(
+      segmentName(segmentId), (std::filesystem::path("rocksdb") / name_).string());
+  StoreContext& storeContext = context();
+  prepared_ = Prepared{
+      segmentId, std::async(std::launch::async, [directory, &storeContext, store = std::move(store)]() mutable {
+        // The directory shows up with its marker in it: made under another
+        // name, then renamed.
+        namespace fs = std::filesystem;
+        const fs::path staging = directory.string() + kStagingSuffix;
+        std::error_code error;
+        fs::remove_all(staging, error);
+        fs::create_directories(staging, error);
+        if (!error) std::ofstream(staging / kPreparedMarker).flush();
+        if (!error && fs::exists(staging / kPreparedMarker, error)) fs::rename(staging, directory, error);
+        if (error || !fs::exists(directory / kPreparedMarker, error)) {
+          throw StoreException("cannot create " + (directory / kPreparedMarker).string() +
+                               (error ? ": " + error.message() : std::string()));
+        }
+        store->init(storeContext);
+        return std::move(store);
+      })};
+}
+
+std::unique_ptr<RocksDBKeyValueStore> RocksDBSegmentedBytesStore::takePrepared(int64_t segmentId) {
+  if (!prepared_) return nullptr;
+  if (prepared_->id != segmentId) {
+    // Time moved past it, or this write is older: start afresh.
+    if (prepared_->id < segmentId) discardPrepared();
+    return nullptr;
+  }
+  std::future<std::unique_ptr<RocksDBKeyValueStore>> future = std::move(prepared_->store);
+  prepared_.reset();
+  std::unique_ptr<RocksDBKeyValueStore> store = future.get();  // rethrows a failed open
+  std::error_code error;
+  std::filesystem::remove(std::filesystem::path(store->path()) / kPreparedMarker, error);
+  if (error) {
+    store->discard();
+    throw StoreException("segmented store " + name_ + ": cannot remove " + kPreparedMarker +
+                         " from " + store->path() + ": " + error.message());
+  }
+  return store;
+}
+
+void RocksDBSegmentedBytesStore::discardPrepared() {
+  if (!prepared_) return;
+  std::future<std::unique_ptr<RocksDBKeyValueStore>> future = std::move(prepared_->store);
+  const std::string directory = (std::filesystem::path(directory_) / segmentName(prepared_->id)).string();
+  prepared_.reset();
+  try {
+    future.get()->discard();
+  } catch (const std::exception&) {
+    // A failed open leaves at most a directory, removed below.
+  }
+  RocksDBKeyValueStore::destroy(directory);
 }
 
 void RocksDBSegmentedBytesStore::dropExpiredSegments() {
@@ -288,6 +368,7 @@ void RocksDBSegmentedBytesStore::dropExpiredSegments() {
     segments_.erase(segments_.begin());
     segment->discard();
   }
+  if (prepared_ && prepared_->id < minLiveSegment) discardPrepared();
 }
 
 bool RocksDBSegmentedBytesStore::observe(int64_t time) {
@@ -401,6 +482,11 @@ void RocksDBSegmentedBytesStore::flush() {
 
 void RocksDBSegmentedBytesStore::close() {
   std::vector<std::string> failures;
+  try {
+    discardPrepared();
+  } catch (const StoreException& e) {
+    failures.emplace_back(e.what());
+  }
   for (auto& [id, segment] : segments_) {
     try {
       segment->close();

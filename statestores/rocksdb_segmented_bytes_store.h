@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <future>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -48,6 +50,15 @@ namespace kstreams::internal {
 /// with the segment's distinct keys up to 1 MiB; a segment with more gives up
 /// its filter and is always read.
 ///
+/// Opening a RocksDB database creates and syncs several files, which took a
+/// few percent of a stream thread that writes a new segment every second or
+/// so. When a write creates the newest segment, the one after it is opened on
+/// another thread, to be taken by the write that first needs it. Until then its
+/// directory holds a marker file; a directory with the marker (left by a crash)
+/// is removed when the store opens, and close() removes an untaken one, so a
+/// segment nothing was written to never moves the stream time of a reopened
+/// store.
+///
 /// persistedVersion() is a 64-bit hash of the (segment id, RocksDB sequence
 /// number) pairs of the open segments, 0 when there are none: every write moves
 /// a segment's sequence number, creating or dropping a segment changes the set,
@@ -60,6 +71,8 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
     return std::max<int64_t>(retentionMs / 2, kMinimumDefaultSegmentIntervalMs);
   }
   static constexpr int64_t kMinimumDefaultSegmentIntervalMs = 60'000;
+  /// The file in the directory of a segment opened ahead and not written yet.
+  static constexpr const char* kPreparedMarker = "kstreams-prepared";
 
   /// Throws StoreException unless retentionMs >= 0 and segmentIntervalMs > 0.
   RocksDBSegmentedBytesStore(std::string name, int64_t retentionMs, int64_t segmentIntervalMs,
@@ -123,6 +136,14 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   Segment* findSegment(int64_t segmentId);
   /// Closes and deletes the segments whose ids are below that of the boundary.
   void dropExpiredSegments();
+  /// Starts opening segment `segmentId` on another thread, unless one is
+  /// being opened already.
+  void prepareSegment(int64_t segmentId);
+  /// The prepared segment's database, waiting for it; null (with the segment
+  /// removed) unless it is segment `segmentId`.
+  std::unique_ptr<RocksDBKeyValueStore> takePrepared(int64_t segmentId);
+  /// Waits for the prepared segment, if any, and removes it.
+  void discardPrepared();
   /// The first live time at or after `time`.
   [[nodiscard]] int64_t liveFrom(int64_t time) const;
   /// The open segments with ids in [segmentId(timeFrom), segmentId(timeTo)], ascending.
@@ -136,6 +157,11 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   std::string directory_;
   int64_t observedStreamTime_ = kNoStreamTime;
   std::map<int64_t, Segment> segments_;
+  struct Prepared {
+    int64_t id;
+    std::future<std::unique_ptr<RocksDBKeyValueStore>> store;
+  };
+  std::optional<Prepared> prepared_;
   std::string lowerBuf_;  // fetch()'s range bounds, reused
   std::string upperBuf_;
 };

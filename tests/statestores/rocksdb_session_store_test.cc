@@ -31,11 +31,7 @@ class RocksDBSessionStoreTest : public ::testing::Test {
   }
 
   std::vector<std::string> segmentDirectories() {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(fs::path(dir.path()) / "rocksdb" / "s")) {
-      out.push_back(entry.path().filename().string());
-    }
-    return out;
+    return testing::segmentDirectoryNames(fs::path(dir.path()) / "rocksdb" / "s");
   }
 
   TempDirectory dir;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,15 +36,10 @@ class RocksDBWindowStoreTest : public ::testing::Test {
     return store;
   }
 
-  /// The names of the segment directories of store "w".
+  /// The names of the segment directories of store "w" (not those prepared
+  /// ahead of a write).
   std::vector<std::string> segmentDirectories() {
-    std::vector<std::string> out;
-    const fs::path parent = fs::path(dir.path()) / "rocksdb" / "w";
-    if (!fs::exists(parent)) return out;
-    for (const auto& entry : fs::directory_iterator(parent)) {
-      out.push_back(entry.path().filename().string());
-    }
-    return out;
+    return testing::segmentDirectoryNames(fs::path(dir.path()) / "rocksdb" / "w");
   }
 
   TempDirectory dir;
@@ -283,6 +279,55 @@ TEST_F(RocksDBWindowStoreTest, FindsEveryKeyWrittenRestoredOrReopenedWhileSkippi
   EXPECT_THAT(drainWindows(store->fetch("r", 0, 500)),
               ElementsAre(Window{"r", 20, "restored"}, Window{"r", 320, "restored-new-segment"}));
   EXPECT_EQ(drainWindows(store->fetchAll(0, 500)).size(), 5004U);
+}
+
+TEST_F(RocksDBWindowStoreTest, OpensTheNextSegmentAheadAndLeavesNoUnwrittenOneBehindWhenClosed) {
+  const fs::path parent = fs::path(dir.path()) / "rocksdb" / "w";
+  auto everyDirectory = [&parent] {
+    std::vector<std::string> out;
+    for (const auto& entry : fs::directory_iterator(parent)) out.push_back(entry.path().filename().string());
+    return out;
+  };
+  {
+    auto store = open(/*retention=*/300, /*interval=*/100);
+    store->put("k", "a", 10);   // segment 0; segment 1 is opened ahead
+    store->put("k", "b", 150);  // takes segment 1; segment 2 is opened ahead
+    store->put("k", "c", 120);
+    EXPECT_THAT(segmentDirectories(), UnorderedElementsAre("w.0", "w.100"));
+    EXPECT_THAT(drainWindows(store->fetch("k", 0, 1000)),
+                ElementsAre(Window{"k", 10, "a"}, Window{"k", 120, "c"}, Window{"k", 150, "b"}));
+    store->put("k", "d", 650);  // jumps past the prepared segment 2: it goes, 0 to 2 expire
+    EXPECT_THAT(segmentDirectories(), UnorderedElementsAre("w.600"));
+    store->close();
+  }
+  EXPECT_THAT(everyDirectory(), UnorderedElementsAre("w.600"));
+  auto store = open(/*retention=*/300, /*interval=*/100);
+  EXPECT_EQ(store->observedStreamTime(), 600);
+  EXPECT_THAT(drainWindows(store->fetch("k", 0, 1000)), ElementsAre(Window{"k", 650, "d"}));
+  store->put("k", "e", 720);  // a new segment after reopening
+  store->close();
+  EXPECT_THAT(everyDirectory(), UnorderedElementsAre("w.600", "w.700"));
+}
+
+TEST_F(RocksDBWindowStoreTest, RemovesSegmentsLeftPreparedOrHalfMadeByACrashWhenOpened) {
+  {
+    auto store = open(/*retention=*/300, /*interval=*/100);
+    store->put("k", "a", 10);
+    store->put("k", "b", 150);
+    store->flush();
+    store->close();
+  }
+  const fs::path parent = fs::path(dir.path()) / "rocksdb" / "w";
+  fs::create_directories(parent / "w.500");
+  std::ofstream(parent / "w.500" / RocksDBSegmentedBytesStore::kPreparedMarker).flush();
+  fs::create_directories(parent / "w.600.staging");
+  auto store = open(/*retention=*/300, /*interval=*/100);
+  EXPECT_FALSE(fs::exists(parent / "w.500"));
+  EXPECT_FALSE(fs::exists(parent / "w.600.staging"));
+  // The stream time comes from the segments written, not the one opened ahead.
+  EXPECT_EQ(store->observedStreamTime(), 100);
+  EXPECT_THAT(drainWindows(store->fetch("k", 0, 1000)),
+              ElementsAre(Window{"k", 10, "a"}, Window{"k", 150, "b"}));
 }
 
 TEST_F(RocksDBWindowStoreTest, ThrowsStoreExceptionWhenSegmentDirectoryDoesNotFitInterval) {

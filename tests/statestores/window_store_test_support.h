@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdint>
 #include <initializer_list>
 #include <map>
@@ -15,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "statestores/rocksdb_segmented_bytes_store.h"
 #include "statestores/window_bytes_store.h"
 #include "store_test_support.h"
 
@@ -270,5 +272,23 @@ class RecordingSessionStore : public SessionBytesStore {
  private:
   std::string name_;
 };
+
+/// The names of the segment directories in `parent`, a segmented RocksDB
+/// store's directory; not those of a segment being prepared ahead of its first
+/// write (made under another name, then holding a marker until written).
+inline std::vector<std::string> segmentDirectoryNames(const std::filesystem::path& parent) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  if (!fs::exists(parent)) return out;
+  for (const auto& entry : fs::directory_iterator(parent)) {
+    const std::string name = entry.path().filename().string();
+    if (name.ends_with(".staging") ||
+        fs::exists(entry.path() / RocksDBSegmentedBytesStore::kPreparedMarker)) {
+      continue;
+    }
+    out.push_back(name);
+  }
+  return out;
+}
 
 }  // namespace kstreams::internal::testing
