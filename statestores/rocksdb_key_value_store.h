@@ -65,6 +65,9 @@ class RocksDBKeyValueStore : public KeyValueBytesStore {
   /// Closes without writing the memtable and removes the database directory:
   /// for a store whose contents are no longer wanted (an expired segment).
   void discard();
+  /// Closes without writing the memtable (its directory may have been renamed
+  /// for removal since it was opened).
+  void closeWithoutFlush() { closeDatabase(false); }
 
   /// Collects the records in memory. At half of write_buffer_size (records
   /// and bytes), and before any other operation, they are sorted by key (the

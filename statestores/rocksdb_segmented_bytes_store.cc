@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -20,6 +21,8 @@ constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 constexpr const char* kPreparedMarker = RocksDBSegmentedBytesStore::kPreparedMarker;
 /// The directory of such a segment is made under its name + this, then renamed.
 constexpr const char* kStagingSuffix = ".staging";
+/// An expired segment's directory is renamed to its name + this, then removed.
+constexpr const char* kExpiredSuffix = ".expired";
 
 int64_t floorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
@@ -236,8 +239,8 @@ void RocksDBSegmentedBytesStore::init(StoreContext& context) {
   for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
     const std::string file = it->path().filename().string();
     if (!file.starts_with(prefix) || !it->is_directory(error)) continue;
-    if (file.ends_with(kStagingSuffix)) {
-      // Left by a crash while a segment was being prepared.
+    if (file.ends_with(kStagingSuffix) || file.ends_with(kExpiredSuffix)) {
+      // Left by a crash while a segment was being prepared or removed.
       RocksDBKeyValueStore::destroy(it->path().string());
       continue;
     }
@@ -361,12 +364,39 @@ void RocksDBSegmentedBytesStore::discardPrepared() {
   RocksDBKeyValueStore::destroy(directory);
 }
 
+void RocksDBSegmentedBytesStore::waitForDiscarding(bool all) {
+  std::erase_if(discarding_, [all](std::future<void>& done) {
+    if (!all && done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    done.get();
+    return true;
+  });
+}
+
 void RocksDBSegmentedBytesStore::dropExpiredSegments() {
   const int64_t minLiveSegment = segmentId(expiryBoundary());
   while (!segments_.empty() && segments_.begin()->first < minLiveSegment) {
     Segment segment = std::move(segments_.begin()->second);
     segments_.erase(segments_.begin());
-    segment->discard();
+    waitForDiscarding(false);
+    // Renamed at once, so that it is no segment from now on (a crash leaves a
+    // directory the next open removes); closed and removed on another thread.
+    const std::string path = segment->path();
+    const std::string expired = path + kExpiredSuffix;
+    std::error_code error;
+    std::filesystem::rename(path, expired, error);
+    if (error) {
+      segment->discard();
+      continue;
+    }
+    discarding_.push_back(std::async(std::launch::async, [store = std::move(segment.store), expired] {
+      try {
+        store->closeWithoutFlush();
+      } catch (const std::exception&) {
+        // Its contents are not wanted.
+      }
+      std::error_code ignored;
+      std::filesystem::remove_all(expired, ignored);  // else removed by the next open
+    }));
   }
   if (prepared_ && prepared_->id < minLiveSegment) discardPrepared();
 }
@@ -482,6 +512,7 @@ void RocksDBSegmentedBytesStore::flush() {
 
 void RocksDBSegmentedBytesStore::close() {
   std::vector<std::string> failures;
+  waitForDiscarding(true);
   try {
     discardPrepared();
   } catch (const StoreException& e) {

@@ -59,6 +59,10 @@ namespace kstreams::internal {
 /// segment nothing was written to never moves the stream time of a reopened
 /// store.
 ///
+/// An expired segment is closed and removed on another thread: deleting files
+/// can wait on the disk (on a file system mounted with `discard` it waits for
+/// the device to trim them). close() waits for these removals.
+///
 /// persistedVersion() is a 64-bit hash of the (segment id, RocksDB sequence
 /// number) pairs of the open segments, 0 when there are none: every write moves
 /// a segment's sequence number, creating or dropping a segment changes the set,
@@ -162,6 +166,9 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
     std::future<std::unique_ptr<RocksDBKeyValueStore>> store;
   };
   std::optional<Prepared> prepared_;
+  /// Expired segments being closed and removed.
+  std::vector<std::future<void>> discarding_;
+  void waitForDiscarding(bool all);
   std::string lowerBuf_;  // fetch()'s range bounds, reused
   std::string upperBuf_;
 };

@@ -275,14 +275,15 @@ class RecordingSessionStore : public SessionBytesStore {
 
 /// The names of the segment directories in `parent`, a segmented RocksDB
 /// store's directory; not those of a segment being prepared ahead of its first
-/// write (made under another name, then holding a marker until written).
+/// write (made under another name, then holding a marker until written), nor
+/// those of expired segments being removed.
 inline std::vector<std::string> segmentDirectoryNames(const std::filesystem::path& parent) {
   namespace fs = std::filesystem;
   std::vector<std::string> out;
   if (!fs::exists(parent)) return out;
   for (const auto& entry : fs::directory_iterator(parent)) {
     const std::string name = entry.path().filename().string();
-    if (name.ends_with(".staging") ||
+    if (name.ends_with(".staging") || name.ends_with(".expired") ||
         fs::exists(entry.path() / RocksDBSegmentedBytesStore::kPreparedMarker)) {
       continue;
     }
