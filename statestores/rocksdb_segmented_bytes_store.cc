@@ -444,7 +444,7 @@ std::optional<std::string> RocksDBSegmentedBytesStore::get(std::string_view stor
   const int64_t time = layout_.time(storeKey);
   if (time <= expiryBoundary()) return std::nullopt;
   const Segment* segment = findSegment(segmentId(time));
-  if (segment == nullptr || !segment->mayContain(KeyFilter::hash(layout_.key(storeKey)))) {
+  if (segment == nullptr || !segment->mayContain(KeyFilter::hash(storeKey))) {
     return std::nullopt;
   }
   return (*segment)->get(storeKey);

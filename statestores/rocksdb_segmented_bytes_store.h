@@ -43,12 +43,14 @@ namespace kstreams::internal {
 /// one segment interval of windows that had expired may show again.
 ///
 /// Each segment created by a write (not opened from disk) has a KeyFilter of
-/// the keys written to it: fetch() and get() skip a segment that cannot hold
-/// the key without creating a RocksDB iterator or reading. A join's fetches
-/// mostly look for keys that are not there (the first record of a pair, or an
-/// older segment), and the filter answers those from memory. Its memory grows
-/// with the segment's distinct keys up to 1 MiB; a segment with more gives up
-/// its filter and is always read.
+/// the keys and of the whole store keys written to it: fetch() skips a segment
+/// that cannot hold the key without creating a RocksDB iterator, get() one that
+/// cannot hold the store key without reading. A join's fetches mostly look for
+/// keys that are not there (the first record of a pair, or an older segment),
+/// and a windowed aggregation mostly looks for windows that do not exist yet;
+/// the filter answers those from memory. Its memory grows with the segment's
+/// distinct keys up to 1 MiB (two entries of 16 bits per store key); a segment
+/// with more gives up its filter and is always read.
 ///
 /// Opening a RocksDB database creates and syncs several files, which took a
 /// few percent of a stream thread that writes a new segment every second or
@@ -123,15 +125,18 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   [[nodiscard]] std::string segmentName(int64_t segmentId) const;
   struct Segment {
     std::unique_ptr<RocksDBKeyValueStore> store;
-    /// The keys written to the segment; null when it was opened from disk,
-    /// whose keys are not known.
+    /// The keys and store keys written to the segment; null when it was
+    /// opened from disk, whose keys are not known.
     std::unique_ptr<KeyFilter> keys;
     RocksDBKeyValueStore* operator->() const { return store.get(); }
     [[nodiscard]] bool mayContain(uint64_t keyHash) const {
       return !keys || keys->mayContainHash(keyHash);
     }
+    /// Adds the key (for fetch()) and the whole store key (for get()).
     void add(std::string_view storeKey, const TimeKeyLayout& layout) const {
-      if (keys) keys->addHash(KeyFilter::hash(layout.key(storeKey)));
+      if (!keys) return;
+      keys->addHash(KeyFilter::hash(layout.key(storeKey)));
+      keys->addHash(KeyFilter::hash(storeKey));
     }
   };
   /// The segment, opened or created (with a key filter when `created`: it did

@@ -261,6 +261,7 @@ TEST_F(RocksDBWindowStoreTest, FindsEveryKeyWrittenRestoredOrReopenedWhileSkippi
                 ElementsAre(Window{key, 10 + (i % 3) * 100, "v" + std::to_string(i)}))
         << key;
     ASSERT_EQ(store->fetch(key, 10 + (i % 3) * 100), "v" + std::to_string(i)) << key;
+    ASSERT_EQ(store->fetch(key, 11 + (i % 3) * 100), std::nullopt) << key;  // same key, other window
   }
   EXPECT_THAT(drainWindows(store->fetch("r", 0, 400)),
               ElementsAre(Window{"r", 20, "restored"}, Window{"r", 320, "restored-new-segment"}));
