@@ -310,13 +310,19 @@ void StreamThread::processTasks() {
       if (!task->running()) continue;
       StreamTask* t = task.get();
       const int32_t partition = id.partition;
+      // Asked once per queue and round: the lookup takes librdkafka's lock, and
+      // a task with an empty partition (a table read to its end) asks before
+      // every record.
+      std::vector<int64_t>& known = highWatermarks_;
+      known.assign(t->queueCount(), kUnknownWatermark);
       auto highWatermark = [&](int queue) -> int64_t {
+        int64_t& high = known[static_cast<size_t>(queue)];
+        if (high != kUnknownWatermark) return high;
         int64_t low = 0;
-        int64_t high = 0;
         // Cached from the last fetch response: no request to the broker.
         if (rd_kafka_get_watermark_offsets(consumer_.get(), t->queueTopic(queue).c_str(), partition, &low, &high) !=
             RD_KAFKA_RESP_ERR_NO_ERROR) {
-          return -1;
+          high = -1;
         }
         return high;
       };

@@ -141,6 +141,9 @@ class StreamThread {
   };
   std::map<TaskId, Restoring> restoring_;
   std::vector<StreamTask*> uninitialized_;
+  // processTasks(): the high watermarks of a task's queues, asked once a round.
+  static constexpr int64_t kUnknownWatermark = INT64_MIN;
+  std::vector<int64_t> highWatermarks_;
 
   // Committed offsets of repartition-topic partitions not purged yet.
   std::map<std::pair<std::string, int32_t>, int64_t> toPurge_;
