@@ -127,17 +127,23 @@ StoreContext& CachingKeyValueStore::context() {
   return *context_;
 }
 
+CachingKeyValueStore::Entries::iterator CachingKeyValueStore::findEntry(std::string_view key) {
+  const auto found = index_.find(key);
+  return found == index_.end() ? entries_.end() : found->second;
+}
+
 std::optional<std::string> CachingKeyValueStore::get(std::string_view key) {
-  const auto it = entries_.find(key);
+  const auto it = findEntry(key);
   if (it != entries_.end()) return it->second.value;
   return inner_->get(key);
 }
 
 void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
   const int64_t timestamp = context().currentTimestamp();
-  auto it = entries_.find(key);
+  auto it = findEntry(key);
   if (it == entries_.end()) {
     it = entries_.emplace(std::string(key), Entry{}).first;
+    index_.emplace(std::string_view(it->first), it);
     it->second.lru = writeOrder_.insert(writeOrder_.end(), &it->first);
   } else {
     budget_->release(it->second.charged);
@@ -216,7 +222,7 @@ void CachingKeyValueStore::sendDown(const std::string& key, Entry& entry) {
 
 void CachingKeyValueStore::evictWhileOverBudget() {
   while (budget_->overBudget() && !writeOrder_.empty()) {
-    const auto it = entries_.find(*writeOrder_.front());
+    const auto it = findEntry(*writeOrder_.front());
     if (it->second.dirty) {
       sendDown(it->first, it->second);
       markClean(it->second);
@@ -231,7 +237,7 @@ void CachingKeyValueStore::sendDirtyEntriesDown() {
   dirtyKeys.reserve(dirtyCount_);
   for (const std::string* key : dirtyOrder_) dirtyKeys.push_back(*key);
   for (const auto& key : dirtyKeys) {
-    const auto it = entries_.find(key);
+    const auto it = findEntry(key);
     if (it == entries_.end() || !it->second.dirty) continue;
     sendDown(it->first, it->second);
     markClean(it->second);
@@ -259,6 +265,7 @@ void CachingKeyValueStore::erase(Entries::iterator it) {
   markClean(it->second);
   budget_->release(it->second.charged);
   writeOrder_.erase(it->second.lru);
+  index_.erase(std::string_view(it->first));
   entries_.erase(it);
 }
 
@@ -279,7 +286,7 @@ void CachingKeyValueStore::close() {
 
 void CachingKeyValueStore::restoreBatch(const std::vector<RestoreRecord>& records) {
   for (const auto& record : records) {
-    const auto it = entries_.find(record.key);
+    const auto it = findEntry(record.key);
     if (it != entries_.end()) erase(it);
   }
   inner_->restoreBatch(records);

@@ -7,6 +7,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "statestores/cache_budget.h"
 #include "kstreams/record.h"
@@ -102,6 +104,8 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   void sendDirtyEntriesDown();
   void markDirty(const std::string& key, Entry& entry);
   void markClean(Entry& entry);
+  /// entries_.find() through the hash index.
+  Entries::iterator findEntry(std::string_view key);
   void erase(Entries::iterator it);
   void clear();
 
@@ -111,6 +115,9 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   FlushListener listener_;
   bool sendOldValues_ = false;
   Entries entries_;
+  /// The entries by key (views of the map's stable keys): a point lookup costs
+  /// a hash instead of a walk down the tree, whose ordering range scans need.
+  std::unordered_map<std::string_view, Entries::iterator> index_;
   /// Keys of entries_ (pointers into the map's stable nodes), least recently
   /// written first.
   std::list<const std::string*> writeOrder_;
