@@ -23,6 +23,8 @@ constexpr const char* kPreparedMarker = RocksDBSegmentedBytesStore::kPreparedMar
 constexpr const char* kStagingSuffix = ".staging";
 /// An expired segment's directory is renamed to its name + this, then removed.
 constexpr const char* kExpiredSuffix = ".expired";
+/// Expired segments being removed at once, at most.
+constexpr size_t kMaxDiscarding = 4;
 
 int64_t floorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
@@ -378,6 +380,11 @@ void RocksDBSegmentedBytesStore::dropExpiredSegments() {
     Segment segment = std::move(segments_.begin()->second);
     segments_.erase(segments_.begin());
     waitForDiscarding(false);
+    if (discarding_.size() >= kMaxDiscarding) {
+      // The disk is behind: wait for the oldest removal rather than pile up threads.
+      discarding_.front().get();
+      discarding_.erase(discarding_.begin());
+    }
     // Renamed at once, so that it is no segment from now on (a crash leaves a
     // directory the next open removes); closed and removed on another thread.
     const std::string path = segment->path();
