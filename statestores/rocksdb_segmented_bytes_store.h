@@ -148,8 +148,8 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   /// Starts opening segment `segmentId` on another thread, unless one is
   /// being opened already.
   void prepareSegment(int64_t segmentId);
-  /// The prepared segment's database, waiting for it; null (with the segment
-  /// removed) unless it is segment `segmentId`.
+  /// The prepared segment's database if it is segment `segmentId`, waiting
+  /// for it; else null (and a prepared segment before `segmentId` is removed).
   std::unique_ptr<RocksDBKeyValueStore> takePrepared(int64_t segmentId);
   /// Waits for the prepared segment, if any, and removes it.
   void discardPrepared();
