@@ -366,6 +366,11 @@ void RocksDBSegmentedBytesStore::discardPrepared() {
   RocksDBKeyValueStore::destroy(directory);
 }
 
+void RocksDBSegmentedBytesStore::waitForBackgroundWork() {
+  if (prepared_) prepared_->store.wait();
+  waitForDiscarding(true);
+}
+
 void RocksDBSegmentedBytesStore::waitForDiscarding(bool all) {
   std::erase_if(discarding_, [all](std::future<void>& done) {
     if (!all && done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;

@@ -118,6 +118,10 @@ class RocksDBSegmentedBytesStore : public SegmentedBytesStore {
   [[nodiscard]] const std::string& directory() const { return directory_; }
   /// The open segments' ids, ascending.
   [[nodiscard]] std::vector<int64_t> segmentIds() const;
+  /// Waits until the segment being opened ahead, if any, is open and the
+  /// expired segments are removed, so that the directory holds no
+  /// half-made or half-removed segment.
+  void waitForBackgroundWork();
   [[nodiscard]] int64_t segmentId(int64_t time) const;
 
  private:
