@@ -169,6 +169,7 @@ bool ProcessorStateManager::initialize() {
         }
       }
     }
+    s.checkpointed = s.restoredTo;
     if (logged) {
       Changelog cl;
       cl.store = name;
@@ -222,6 +223,7 @@ void ProcessorStateManager::resetToBeginning(Changelog& changelog) {
   wipe(s);
   open(s);
   s.restoredTo = 0;
+  s.checkpointed = 0;
   changelog.startOffset = 0;
 }
 
@@ -267,14 +269,39 @@ void ProcessorStateManager::flush() {
   for (const auto& name : flushOrder_) flushStack(stores_.at(name));
 }
 
+void ProcessorStateManager::flushCaches() {
+  for (const auto& name : flushOrder_) {
+    if (Store& s = stores_.at(name); s.cache != nullptr) s.cache->flushCache();
+  }
+}
+
 void ProcessorStateManager::checkpoint() {
   std::vector<CheckpointEntry> entries;
   for (auto& [name, s] : stores_) {
     if (!isOpen(s) || s.changelogTopic.empty() || s.spec.type != StoreType::ROCKS_DB) continue;
-    const int64_t offset = std::max(s.restoredTo, s.ackedOffset + 1);
+    const int64_t offset = checkpointOffset(s);
     entries.push_back(CheckpointEntry{name, s.changelogTopic, partition_, offset, versionOf(s)});
   }
   if (!entries.empty()) Checkpoint::write(Checkpoint::path(taskDirectory_), entries);
+  for (auto& [name, s] : stores_) s.checkpointed = checkpointOffset(s);
+}
+
+int64_t ProcessorStateManager::changelogRecordsSinceCheckpoint() const {
+  int64_t records = 0;
+  for (const auto& [name, s] : stores_) {
+    if (isOpen(s) && !s.changelogTopic.empty()) records += std::max<int64_t>(0, checkpointOffset(s) - s.checkpointed);
+  }
+  return records;
+}
+
+bool ProcessorStateManager::maybeCheckpoint(bool enforce) {
+  // Flushing RocksDB at every commit would stall the stream thread and write
+  // many small files; a checkpoint a little behind only means replaying a few
+  // more changelog records after a clean restart.
+  if (!enforce && changelogRecordsSinceCheckpoint() <= kCheckpointRecordThreshold) return false;
+  flush();
+  checkpoint();
+  return true;
 }
 
 void ProcessorStateManager::close(bool clean) {

@@ -1,7 +1,8 @@
 // ProcessorStateManager: the state stores of one task. Builds each store's layer
 // stack, locks the task directory, decides from the checkpoint where restoring
 // starts (or wipes a store that cannot be trusted), applies restored changelog
-// records, and writes the checkpoint after each commit.
+// records, and writes the checkpoint after a commit once enough changes have
+// accumulated since the last one (and always on a clean close).
 #pragma once
 
 #include <cstdint>
@@ -70,10 +71,22 @@ class ProcessorStateManager final : public StoreContext {
   };
   /// Applies records read from a changelog partition, up to `lastOffset`.
   void restore(Changelog& changelog, const std::vector<ChangelogRecord>& records, int64_t lastOffset);
+  /// Changelog records acknowledged since the last checkpoint past which a
+  /// commit flushes the stores and writes a new one (Kafka Streams' threshold).
+  static constexpr int64_t kCheckpointRecordThreshold = 10'000;
   /// Flushes every store stack (caches forward their dirty entries downstream).
   void flush();
+  /// Forwards the caches' dirty entries downstream (to the layers below and
+  /// the nodes after the store), in topology order, without flushing the stores.
+  void flushCaches();
   /// Writes the checkpoint (after the producer flushed: every change is acknowledged).
   void checkpoint();
+  /// After a commit (the producer flushed): flushes the stores and writes the
+  /// checkpoint if `enforce` or more than kCheckpointRecordThreshold changelog
+  /// records were written or restored since the last one. True if it did.
+  bool maybeCheckpoint(bool enforce);
+  /// Changelog records written or restored since the last checkpoint, over all stores.
+  [[nodiscard]] int64_t changelogRecordsSinceCheckpoint() const;
   /// Closes the stores; with `clean`, flushes and checkpoints first. Unlocks.
   void close(bool clean);
 
@@ -99,6 +112,7 @@ class ProcessorStateManager final : public StoreContext {
     std::string changelogTopic;  // empty: not logged
     int64_t ackedOffset = -1;    // highest acknowledged changelog offset (set by the producer)
     int64_t restoredTo = 0;      // next changelog offset after what the store holds
+    int64_t checkpointed = 0;    // changelog offset in the last checkpoint (or where restoring began)
   };
 
   void open(Store& s);
@@ -107,6 +121,8 @@ class ProcessorStateManager final : public StoreContext {
   static void closeStack(Store& s);
   static uint64_t versionOf(Store& s);
   static void flushStack(Store& s);
+  /// The changelog offset a checkpoint written now would hold for `s`.
+  static int64_t checkpointOffset(const Store& s) { return std::max(s.restoredTo, s.ackedOffset + 1); }
 
   std::string taskId_;
   int32_t partition_;

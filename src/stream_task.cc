@@ -68,6 +68,14 @@ void StreamTask::checkpoint() {
   if (state_) state_->checkpoint();
 }
 
+void StreamTask::flushCaches() {
+  if (state_) state_->flushCaches();
+}
+
+void StreamTask::maybeCheckpoint(bool enforce) {
+  if (state_) state_->maybeCheckpoint(enforce);
+}
+
 KeyValueBytesStore* StreamTask::getStateStore(const std::string& name) {
   if (!state_) throw StreamsException("task " + id_.toString() + " has no state store " + name);
   return state_->store(name);

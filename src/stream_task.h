@@ -136,6 +136,11 @@ class StreamTask final : public detail::NodeContext {
   void flushState();
   /// Writes the checkpoint; call after the producer has flushed.
   void checkpoint();
+  /// Forwards the caches' dirty entries downstream (the first step of a commit).
+  void flushCaches();
+  /// After a commit: flushes the stores and writes the checkpoint when enough
+  /// changes have accumulated since the last one, or when `enforce`.
+  void maybeCheckpoint(bool enforce);
   /// Closes nodes and stores; `clean`: flush and checkpoint the stores first.
   void close(bool clean);
 

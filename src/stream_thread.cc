@@ -160,10 +160,12 @@ void StreamThread::runLoop() {
       if (task->running()) task->maybePunctuateSystemTime();
     }
     collector_->poll();
-    if (Clock::now() - lastCommit >= commitInterval) {
+    // The interval runs from the start of one commit to the start of the next
+    // (as in Kafka Streams), so the time a commit takes does not stretch it.
+    if (const auto now = Clock::now(); now - lastCommit >= commitInterval) {
       commitAll();
       if (!repartitionTopics_.empty()) purgeRepartitionTopics();
-      lastCommit = Clock::now();
+      lastCommit = now;
     }
   }
 
@@ -356,15 +358,21 @@ void StreamThread::pauseFullPartitions() {
 void StreamThread::commitAll() {
   if (!consumer_ || tasks_.empty()) return;
   // At-least-once: caches flush (writing changelog and output records), every
-  // record is acknowledged, checkpoints are written, and only then are the input
-  // offsets committed.
+  // record is acknowledged, and only then are the input offsets committed.
+  // Stores are flushed and checkpointed afterwards, when enough changes have
+  // accumulated (as in Kafka Streams): every task's output leaves before any
+  // RocksDB flush.
   for (auto& [id, task] : tasks_) {
-    if (task->running()) task->flushState();
+    if (task->running()) task->flushCaches();
   }
   collector_->flush();
+  commitOffsets();
   for (auto& [id, task] : tasks_) {
-    if (task->running()) task->checkpoint();
+    if (task->running()) task->maybeCheckpoint(false);
   }
+}
+
+void StreamThread::commitOffsets() {
   PartitionList offsets(rd_kafka_topic_partition_list_new(8));
   for (auto& [id, task] : tasks_) {
     for (const auto& o : task->takeCommittableOffsets()) {

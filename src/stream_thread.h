@@ -86,6 +86,9 @@ class StreamThread {
   void resumeDrainedPartitions();
   void processTasks();
   void commitAll();
+  /// Commits the offsets the tasks processed since the last commit (after the
+  /// producer flushed); a failure is logged (the next owner reprocesses).
+  void commitOffsets();
   /// Deletes the records of repartition topics below the offsets committed
   /// since the last purge, at most every repartition.purge.interval.ms and one
   /// request at a time; reports the answers of earlier requests.

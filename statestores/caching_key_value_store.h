@@ -74,6 +74,9 @@ class CachingKeyValueStore : public KeyValueBytesStore {
 
   /// Sends all dirty entries down, then flushes the inner store.
   void flush() override;
+  /// Writes the dirty entries to the store below and forwards them downstream,
+  /// without flushing that store (a commit that writes no checkpoint).
+  void flushCache() { sendDirtyEntriesDown(); }
   /// Sends all dirty entries down, empties the cache, closes the inner store.
   void close() override;
 
