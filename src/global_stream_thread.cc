@@ -47,6 +47,10 @@ class SharedLockKeyValueStore final : public KeyValueBytesStore {
     std::shared_lock lock(mu_);
     return inner_->get(key);
   }
+  bool getInto(std::string_view key, std::string& out) override {
+    std::shared_lock lock(mu_);
+    return inner_->getInto(key, out);
+  }
   void put(std::string_view key, std::optional<std::string_view> value) override {
     std::unique_lock lock(mu_);
     inner_->put(key, value);

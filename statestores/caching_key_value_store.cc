@@ -128,8 +128,8 @@ StoreContext& CachingKeyValueStore::context() {
 }
 
 CachingKeyValueStore::Entries::iterator CachingKeyValueStore::findEntry(std::string_view key) {
-  const auto found = index_.find(key);
-  return found == index_.end() ? entries_.end() : found->second;
+  const Entries::iterator* found = index_.find(key);
+  return found == nullptr ? entries_.end() : *found;
 }
 
 std::optional<std::string> CachingKeyValueStore::get(std::string_view key) {
@@ -138,12 +138,20 @@ std::optional<std::string> CachingKeyValueStore::get(std::string_view key) {
   return inner_->get(key);
 }
 
+bool CachingKeyValueStore::getInto(std::string_view key, std::string& out) {
+  const auto it = findEntry(key);
+  if (it == entries_.end()) return inner_->getInto(key, out);
+  if (!it->second.value) return false;  // a cached delete
+  out.assign(*it->second.value);
+  return true;
+}
+
 void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
   const int64_t timestamp = context().currentTimestamp();
   auto it = findEntry(key);
   if (it == entries_.end()) {
     it = entries_.emplace(std::string(key), Entry{}).first;
-    index_.emplace(std::string_view(it->first), it);
+    index_.insert(it);
     it->second.lru = writeOrder_.insert(writeOrder_.end(), &it->first);
   } else {
     budget_->release(it->second.charged);
@@ -265,7 +273,7 @@ void CachingKeyValueStore::erase(Entries::iterator it) {
   markClean(it->second);
   budget_->release(it->second.charged);
   writeOrder_.erase(it->second.lru);
-  index_.erase(std::string_view(it->first));
+  index_.erase(it->first);
   entries_.erase(it);
 }
 

@@ -8,10 +8,10 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "statestores/cache_budget.h"
 #include "kstreams/record.h"
+#include "statestores/key_index.h"
 #include "statestores/key_value_bytes_store.h"
 
 namespace kstreams::internal {
@@ -61,6 +61,7 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   [[nodiscard]] bool persistent() const override { return inner_->persistent(); }
 
   [[nodiscard]] std::optional<std::string> get(std::string_view key) override;
+  bool getInto(std::string_view key, std::string& out) override;
   void put(std::string_view key, std::optional<std::string_view> value) override;
   std::optional<std::string> putIfAbsent(std::string_view key, std::string_view value) override;
   std::optional<std::string> remove(std::string_view key) override;
@@ -118,9 +119,12 @@ class CachingKeyValueStore : public KeyValueBytesStore {
   FlushListener listener_;
   bool sendOldValues_ = false;
   Entries entries_;
-  /// The entries by key (views of the map's stable keys): a point lookup costs
-  /// a hash instead of a walk down the tree, whose ordering range scans need.
-  std::unordered_map<std::string_view, Entries::iterator> index_;
+  struct KeyOfEntry {
+    std::string_view operator()(Entries::iterator it) const { return it->first; }
+  };
+  /// The entries by key: a point lookup costs a hash, one slot and the entry's
+  /// node instead of a walk down the tree, whose ordering range scans need.
+  KeyIndex<Entries::iterator, KeyOfEntry> index_;
   /// Keys of entries_ (pointers into the map's stable nodes), least recently
   /// written first.
   std::list<const std::string*> writeOrder_;

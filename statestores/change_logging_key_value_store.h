@@ -28,6 +28,7 @@ class ChangeLoggingKeyValueStore : public KeyValueBytesStore {
   [[nodiscard]] std::optional<std::string> get(std::string_view key) override {
     return inner_->get(key);
   }
+  bool getInto(std::string_view key, std::string& out) override { return inner_->getInto(key, out); }
   void put(std::string_view key, std::optional<std::string_view> value) override;
   std::optional<std::string> putIfAbsent(std::string_view key, std::string_view value) override;
   std::optional<std::string> remove(std::string_view key) override;

@@ -16,6 +16,13 @@ std::optional<std::string> InMemoryKeyValueStore::get(std::string_view key) {
   return it->second;
 }
 
+bool InMemoryKeyValueStore::getInto(std::string_view key, std::string& out) {
+  const auto it = map_.find(key);
+  if (it == map_.end()) return false;
+  out.assign(it->second);
+  return true;
+}
+
 void InMemoryKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
   if (!value) {
     const auto it = map_.find(key);

@@ -21,6 +21,7 @@ class InMemoryKeyValueStore : public KeyValueBytesStore {
   [[nodiscard]] bool persistent() const override { return false; }
 
   [[nodiscard]] std::optional<std::string> get(std::string_view key) override;
+  bool getInto(std::string_view key, std::string& out) override;
   void put(std::string_view key, std::optional<std::string_view> value) override;
   std::optional<std::string> putIfAbsent(std::string_view key, std::string_view value) override;
   std::optional<std::string> remove(std::string_view key) override;

@@ -226,12 +226,17 @@ rocksdb::DB& RocksDBKeyValueStore::db() {
 }
 
 std::optional<std::string> RocksDBKeyValueStore::get(std::string_view key) {
-  ingestRestored();
   std::string value;
-  const rocksdb::Status status = db().Get(readOptions_, slice(key), &value);
-  if (status.IsNotFound()) return std::nullopt;
-  check(status, name_, "get");
+  if (!getInto(key, value)) return std::nullopt;
   return value;
+}
+
+bool RocksDBKeyValueStore::getInto(std::string_view key, std::string& out) {
+  ingestRestored();
+  const rocksdb::Status status = db().Get(readOptions_, slice(key), &out);
+  if (status.IsNotFound()) return false;
+  check(status, name_, "get");
+  return true;
 }
 
 void RocksDBKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {

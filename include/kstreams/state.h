@@ -127,10 +127,9 @@ class TypedKeyValueStore final : public KeyValueStore<K, V> {
 
   [[nodiscard]] const std::string& name() const override { return bytes_->name(); }
   [[nodiscard]] std::optional<V> get(const K& key) override {
-    auto raw = bytes_->get(keyBytes(key));
-    if (!raw) return std::nullopt;
+    if (!bytes_->getInto(keyBytes(key), getBuf_)) return std::nullopt;
     V v{};
-    valueSerde_->deserialize(raw->data(), raw->size(), v);
+    valueSerde_->deserialize(getBuf_.data(), getBuf_.size(), v);
     return v;
   }
   void put(const K& key, const V& value) override {
@@ -179,6 +178,7 @@ class TypedKeyValueStore final : public KeyValueStore<K, V> {
   SerdePtr<V> valueSerde_;
   std::string keyBuf_;
   std::string valueBuf_;
+  std::string getBuf_;  // get()'s bytes, reused
 };
 
 }  // namespace detail

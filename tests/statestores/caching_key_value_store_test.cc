@@ -86,6 +86,22 @@ TEST_F(CachingKeyValueStoreTest, KeepsWritesOutOfInnerStoreUntilFlushed) {
   EXPECT_EQ(store->dirtyEntries(), 2U);
 }
 
+TEST_F(CachingKeyValueStoreTest, GetIntoAnswersFromTheCacheAndAsksTheInnerStoreOnlyOnAMiss) {
+  inner->data["below"] = "inner value";
+  inner->data["deleted"] = "stale";
+  store->put("cached", "cache value");
+  store->put("deleted", std::nullopt);
+  std::string out;
+  ASSERT_TRUE(store->getInto("cached", out));
+  EXPECT_EQ(out, "cache value");
+  EXPECT_FALSE(store->getInto("deleted", out));  // the cached delete hides the inner value
+  EXPECT_EQ(inner->gets, 0);
+  ASSERT_TRUE(store->getInto("below", out));
+  EXPECT_EQ(out, "inner value");
+  EXPECT_FALSE(store->getInto("nowhere", out));
+  EXPECT_EQ(inner->gets, 2);
+}
+
 TEST_F(CachingKeyValueStoreTest, CollapsesRepeatedPutsIntoOneInnerPutWhenFlushed) {
   inner->data["a"] = "old";
   context.timestamp = 5;

@@ -74,6 +74,23 @@ TYPED_TEST(KeyValueBytesStoreTest, DeletesKeyWhenPutWithNullValue) {
   EXPECT_EQ(this->store->get("k"), std::nullopt);
 }
 
+TYPED_TEST(KeyValueBytesStoreTest, GetIntoReplacesTheBufferWithTheValueOrSaysAbsent) {
+  this->store->put("k", std::string(300, 'v'));
+  this->store->put("short", "s");
+  this->store->put("gone", "g");
+  this->store->put("gone", std::nullopt);
+  std::string out = "previous contents";
+  ASSERT_TRUE(this->store->getInto("k", out));
+  EXPECT_EQ(out, std::string(300, 'v'));
+  ASSERT_TRUE(this->store->getInto("short", out));
+  EXPECT_EQ(out, "s");
+  EXPECT_FALSE(this->store->getInto("gone", out));
+  EXPECT_FALSE(this->store->getInto("missing", out));
+  this->store->put("empty", "");
+  ASSERT_TRUE(this->store->getInto("empty", out));
+  EXPECT_EQ(out, "");
+}
+
 TYPED_TEST(KeyValueBytesStoreTest, KeepsEmptyValueApartFromAbsentValue) {
   this->store->put("k", "");
   EXPECT_EQ(this->store->get("k"), "");

@@ -51,6 +51,14 @@ class KeyValueBytesStore {
 
   /// The value of `key`, or nullopt.
   [[nodiscard]] virtual std::optional<std::string> get(std::string_view key) = 0;
+  /// Like get(), into `out` (whose memory is reused); false, with `out`
+  /// unspecified, when the key has no value. Layers pass it down.
+  virtual bool getInto(std::string_view key, std::string& out) {
+    std::optional<std::string> value = get(key);
+    if (!value) return false;
+    out = std::move(*value);
+    return true;
+  }
   /// Writes `value` for `key`; nullopt deletes the key.
   virtual void put(std::string_view key, std::optional<std::string_view> value) = 0;
   /// Writes only when the key has no value; returns the existing value if any.
