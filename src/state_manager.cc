@@ -296,8 +296,9 @@ int64_t ProcessorStateManager::changelogRecordsSinceCheckpoint() const {
 
 bool ProcessorStateManager::maybeCheckpoint(bool enforce) {
   // Flushing RocksDB at every commit would stall the stream thread and write
-  // many small files; a checkpoint a little behind only means replaying a few
-  // more changelog records after a clean restart.
+  // many small files. A clean close always checkpoints; between checkpoints a
+  // crash means replaying the changelog from the last one (or from the start,
+  // if RocksDB flushed on its own since).
   if (!enforce && changelogRecordsSinceCheckpoint() <= kCheckpointRecordThreshold) return false;
   flush();
   checkpoint();
