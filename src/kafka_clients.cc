@@ -197,7 +197,7 @@ rd_kafka_topic_t* ProducerCollector::topicHandle(const std::string& topic) {
 
 void ProducerCollector::send(const std::string& topic, int32_t partition, const char* key,
                              size_t keySize, const char* value, size_t valueSize, int64_t timestamp,
-                             const Headers* headers, int64_t* ackedOffset) {
+                             const Headers* headers, int64_t* ackedOffset, bool afterOutputs) {
   rd_kafka_topic_t* rkt = topicHandle(topic);
   rd_kafka_headers_t* hdrs = nullptr;
   if (headers != nullptr && !headers->empty()) {
@@ -217,7 +217,7 @@ void ProducerCollector::send(const std::string& topic, int32_t partition, const 
     }
     return;
   }
-  if (held_.empty() && doneBelow_ == nextSeq_) {
+  if (!afterOutputs || (held_.empty() && doneBelow_ == nextSeq_)) {
     produce(rkt, partition, key, keySize, value, valueSize, timestamp, hdrs, ackedOffset);
     return;
   }

@@ -59,7 +59,8 @@ std::vector<std::pair<std::string, std::string>> adminDefaults(const StreamsConf
 /// reprocessed from the last commit; were the change durable and the output lost
 /// (an outer join's or a suppression's emit-once, whose changelog records that
 /// it emitted), reprocessing would not emit it again. Changelog records wait in
-/// order, in memory, for about one produce round trip.
+/// order, in memory, for about one produce round trip. A store that keeps no
+/// emit-once state (`afterOutputs` false) has its changelog records sent at once.
 class ProducerCollector final : public RecordCollector {
  public:
   ProducerCollector(const StreamsConfigValues& config, Metrics& metrics, const std::string& clientId);
@@ -67,7 +68,7 @@ class ProducerCollector final : public RecordCollector {
 
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
             const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
-            int64_t* ackedOffset = nullptr) override;
+            int64_t* ackedOffset = nullptr, bool afterOutputs = true) override;
   int32_t partitionsFor(const std::string& topic) override;
   /// Changelog records waiting for earlier output records.
   [[nodiscard]] size_t heldChangelogRecords() const { return held_.size(); }

@@ -323,7 +323,7 @@ void ProcessorStateManager::logChange(const std::string& storeName, std::string_
                                       std::optional<std::string_view> value, int64_t timestamp) {
   auto& s = stores_.at(storeName);
   collector_.send(s.changelogTopic, partition_, key.data(), key.size(), value ? value->data() : nullptr,
-                  value ? value->size() : 0, timestamp, nullptr, &s.ackedOffset);
+                  value ? value->size() : 0, timestamp, nullptr, &s.ackedOffset, s.spec.changelogAfterOutputs);
 }
 
 }  // namespace kstreams::internal

@@ -49,7 +49,7 @@ class DriverImpl final : public RecordCollector {
   // everything is also kept for output topics.
   void send(const std::string& topic, int32_t partition, const char* key, size_t keySize,
             const char* value, size_t valueSize, int64_t timestamp, const Headers* headers,
-            int64_t* ackedOffset) override {
+            int64_t* ackedOffset, bool /*afterOutputs*/) override {
     const int64_t offset = producedOffset_[topic]++;
     if (ackedOffset != nullptr) *ackedOffset = offset;
     ProducedBytes b;

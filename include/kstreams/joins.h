@@ -45,6 +45,7 @@ inline StoreSpec joinWindowStoreSpec(const std::string& name, const JoinWindows&
   spec.changelogConfig = changelogConfig;
   spec.cachingEnabled = false;
   spec.retainDuplicates = true;
+  spec.changelogAfterOutputs = false;  // holds arrivals only; no emit-once state
   // A record must stay fetchable while a partner can still arrive: the whole
   // join window plus grace (one more millisecond so that the oldest record at
   // the boundary is still kept).

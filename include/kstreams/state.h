@@ -202,6 +202,13 @@ struct StoreSpec {
   bool timestamped = true;
   bool loggingEnabled = true;
   std::map<std::string, std::string> changelogConfig;
+  // Whether a change reaches the changelog only after the output records sent
+  // before it. Needed by state that remembers what was emitted (a suppression,
+  // an outer join's unmatched records, any Processor API store), so that a crash
+  // never keeps the memory and loses the output. The window stores of a
+  // stream-stream join only record what arrived: an output lost in a crash is
+  // made again when its input is reprocessed, so the DSL turns this off for them.
+  bool changelogAfterOutputs = true;
   bool cachingEnabled = true;
   // Processor API stores: their serdes (SerdePtr<K>/<V>, type-erased) and type
   // names, so that getStateStore<K, V>() can check what it is asked for.

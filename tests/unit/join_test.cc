@@ -412,6 +412,23 @@ TEST(CopartitioningTest, JoinInputsWithDifferentPartitionCountsFailNamingTopicsA
   EXPECT_NO_THROW(internal::enforceCopartitioning(topology.definition(), {{"clicks", 4}, {"profiles", 4}}, planned));
 }
 
+TEST(StreamStreamJoinStoresTest, OnlyTheOuterJoinsSharedStoreWaitsForOutputsBeforeItsChangelog) {
+  StreamsBuilder builder;
+  auto left = builder.stream<std::string, std::string>("left");
+  auto right = builder.stream<std::string, std::string>("right");
+  left.outerJoin(right, outerJoiner, JoinWindows::ofTimeDifferenceWithNoGrace(100ms),
+                 StreamJoined::withStoreName("j"))
+      .to("out");
+  auto topology = builder.build();
+  const auto& stores = topology.definition().stores;
+  ASSERT_EQ(stores.size(), 3u);
+  // The window stores only record arrivals: reprocessing the input emits a lost
+  // output again. The shared store remembers which records were emitted unmatched.
+  EXPECT_FALSE(stores.at("j-this-join-store").changelogAfterOutputs);
+  EXPECT_FALSE(stores.at("j-other-join-store").changelogAfterOutputs);
+  EXPECT_TRUE(stores.at("j-outer-shared-join-store").changelogAfterOutputs);
+}
+
 TEST(CopartitioningTest, RepartitionTopicOfAJoinTakesTheOtherSidesPartitionCount) {
   StreamsBuilder builder;
   auto table = builder.table<std::string, std::string>("profiles");

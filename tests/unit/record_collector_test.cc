@@ -29,7 +29,10 @@ StreamsConfigValues unreachable() {
 class RecordCollectorTest : public ::testing::Test {
  protected:
   void output(const std::string& value) { send("out", value, nullptr); }
-  void changelog(const std::string& value) { send("app-store-changelog", value, &acked_); }
+  void changelog(const std::string& value, bool afterOutputs = true) {
+    collector_.send("app-store-changelog", 0, "k", 1, value.data(), value.size(), 1000, nullptr, &acked_,
+                    afterOutputs);
+  }
   size_t held() const { return collector_.heldChangelogRecords(); }
 
   /// Polls until no changelog record is held, for at most 10 s; returns the count left.
@@ -81,6 +84,17 @@ TEST_F(RecordCollectorTest, LaterOutputRecordsDoNotHoldBackAnEarlierChangelogRec
   EXPECT_EQ(held(), 0u);
   changelog("v3");
   EXPECT_EQ(held(), 1u);
+}
+
+TEST_F(RecordCollectorTest, ChangelogRecordOfAStoreWithoutEmitOnceStateIsNeverHeld) {
+  output("result");
+  changelog("arrival", /*afterOutputs=*/false);
+  EXPECT_EQ(held(), 0u) << "sent at once although an output record is pending";
+  changelog("v1");  // a store that needs the order still waits
+  EXPECT_EQ(held(), 1u);
+  changelog("arrival2", /*afterOutputs=*/false);
+  EXPECT_EQ(held(), 1u);
+  EXPECT_EQ(pollUntilReleased(), 0u);
 }
 
 TEST_F(RecordCollectorTest, FlushSendsHeldChangelogRecords) {

@@ -30,7 +30,7 @@ class TaskCommitTest : public ::testing::Test {
   struct Collector final : RecordCollector {
     std::map<std::string, int64_t> sent;
     void send(const std::string& topic, int32_t, const char*, size_t, const char*, size_t, int64_t, const Headers*,
-              int64_t* ackedOffset) override {
+              int64_t* ackedOffset, bool) override {
       const int64_t offset = sent[topic]++;
       if (ackedOffset != nullptr && offset > *ackedOffset) *ackedOffset = offset;
     }

@@ -98,7 +98,7 @@ class TwoInputTaskTest : public ::testing::Test {
   struct Collector final : RecordCollector {
     std::vector<std::string> values;
     void send(const std::string&, int32_t, const char*, size_t, const char* value, size_t valueSize, int64_t,
-              const Headers*, int64_t*) override {
+              const Headers*, int64_t*, bool) override {
       values.emplace_back(value, valueSize);
     }
     int32_t partitionsFor(const std::string&) override { return 1; }
