@@ -21,6 +21,8 @@ struct Metrics {
   std::atomic<int64_t> rebalances{0};
   std::atomic<int64_t> redeliveredRecordsDropped{0};  // delivered twice by the consumer, kept once
   std::atomic<int64_t> fetchWakeups{0};  // consumer fetchers woken after stopping on a full queue
+  std::atomic<int64_t> heapTrims{0};     // free heap pages given back (memory.trim.interval.ms)
+  std::atomic<int64_t> heapTrimMicros{0};
 
   [[nodiscard]] std::map<std::string, double> snapshot() const {
     return {
@@ -36,6 +38,8 @@ struct Metrics {
         {"rebalance-total", static_cast<double>(rebalances.load())},
         {"redelivered-records-dropped-total", static_cast<double>(redeliveredRecordsDropped.load())},
         {"fetch-wakeups-total", static_cast<double>(fetchWakeups.load())},
+        {"heap-trims-total", static_cast<double>(heapTrims.load())},
+        {"heap-trim-time-ms-total", static_cast<double>(heapTrimMicros.load()) / 1000.0},
     };
   }
 };

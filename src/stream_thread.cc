@@ -22,6 +22,7 @@ StreamThread::StreamThread(int index, const TopologyDef& def, const StreamsConfi
       config_(config),
       metrics_(metrics),
       callbacks_(std::move(callbacks)),
+      heapTrimmer_(config.memoryTrimIntervalMs),
       stateServices_(std::move(state)) {
   clientId_ = config.clientId + "-StreamThread-" + std::to_string(index + 1);
   for (const auto& sub : def.subtopologies) {
@@ -166,6 +167,10 @@ void StreamThread::runLoop() {
       commitAll();
       if (!repartitionTopics_.empty()) purgeRepartitionTopics();
       lastCommit = now;
+    }
+    if (const auto took = heapTrimmer_.maybeTrim(Clock::now()); took.count() >= 0) {
+      ++metrics_.heapTrims;
+      metrics_.heapTrimMicros += took.count();
     }
   }
 

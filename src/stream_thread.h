@@ -17,6 +17,7 @@
 
 #include "dsl/topology_def.h"
 #include "src/fetch_waker.h"
+#include "src/heap_trimmer.h"
 #include "src/kafka_clients.h"
 #include "src/metrics.h"
 #include "src/stream_task.h"
@@ -123,6 +124,7 @@ class StreamThread {
   KafkaHandle consumer_;
   // Declared after the consumer: destroyed (its thread stopped) before it.
   std::unique_ptr<FetchWaker> fetchWaker_;
+  HeapTrimmer heapTrimmer_;
   std::map<TaskId, std::unique_ptr<StreamTask>> tasks_;
   struct TopicHash {
     using is_transparent = void;

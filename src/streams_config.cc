@@ -163,6 +163,8 @@ StreamsConfigValues parseConfig(const Properties& props, bool forDriver) {
        [&](const std::string& k, const std::string& v) { c.cacheMaxBytes = parseLong(k, v, 0, INT64_MAX / 2); }},
       {StreamsConfig::ROCKSDB_MEMORY_BYTES_CONFIG,
        [&](const std::string& k, const std::string& v) { c.rocksdbMemoryBytes = parseLong(k, v, 1024 * 1024, INT64_MAX / 2); }},
+      {StreamsConfig::MEMORY_TRIM_INTERVAL_MS_CONFIG,
+       [&](const std::string& k, const std::string& v) { c.memoryTrimIntervalMs = parseLong(k, v, 0, INT64_MAX / 2); }},
       {StreamsConfig::ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG,
        [&](const std::string&, const std::string& v) { c.deadLetterQueueTopic = v; }},
   };

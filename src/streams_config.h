@@ -32,6 +32,7 @@ struct StreamsConfigValues {
   std::string deadLetterQueueTopic;
   int64_t cacheMaxBytes = 10 * 1024 * 1024;
   int64_t rocksdbMemoryBytes = 64 * 1024 * 1024;
+  int64_t memoryTrimIntervalMs = 1000;  // 0: never
   // librdkafka settings, already checked against librdkafka.
   std::vector<std::pair<std::string, std::string>> consumer;         // consumer.: every consumer
   std::vector<std::pair<std::string, std::string>> mainConsumer;     // consumer. + main.consumer.

@@ -42,6 +42,9 @@ struct StreamsConfig {
   static constexpr const char* STATESTORE_CACHE_MAX_BYTES_CONFIG = "statestore.cache.max.bytes";
   /// kstreams' own: the block cache and memtables of all RocksDB stores of a client.
   static constexpr const char* ROCKSDB_MEMORY_BYTES_CONFIG = "rocksdb.memory.budget.bytes";
+  /// kstreams' own: how often the stream threads give the heap's free pages back
+  /// to the operating system (glibc malloc_trim; 1000 ms, 0: never).
+  static constexpr const char* MEMORY_TRIM_INTERVAL_MS_CONFIG = "memory.trim.interval.ms";
 
   static constexpr const char* AT_LEAST_ONCE = "at_least_once";
   static constexpr const char* EXACTLY_ONCE_V2 = "exactly_once_v2";
