@@ -8,6 +8,7 @@
 #include <map>
 #include <typeinfo>
 
+#include "src/consumed_headers.h"
 #include "src/log.h"
 
 namespace kstreams::internal {
@@ -331,10 +332,9 @@ void StreamTask::loadHeaders(const StampedRecord& r) {
     if (!r.owned->headers.empty()) currentHeadersPtr_ = &r.owned->headers;
     return;
   }
-  rd_kafka_headers_t* hdrs = nullptr;
-  if (r.message == nullptr || rd_kafka_message_headers(r.message, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return;
-  }
+  if (r.message == nullptr) return;
+  rd_kafka_headers_t* hdrs = consumedHeaders(r.message);
+  if (hdrs == nullptr) return;
   currentHeaders_.clear();
   const char* name = nullptr;
   const void* value = nullptr;
