@@ -97,6 +97,12 @@ void StreamThread::runLoop() {
   setState(State::STARTING);
   collector_ = std::make_unique<ProducerCollector>(config_, metrics_, clientId_ + "-producer");
   auto consumerSettings = consumerDefaults(config_, clientId_ + "-consumer");
+  using Settings = std::vector<std::pair<std::string, std::string>>;
+  for (const Settings* settings : {static_cast<const Settings*>(&consumerSettings), &config_.mainConsumer}) {
+    for (const auto& [key, value] : *settings) {
+      if (key == "auto.offset.reset") resetToEarliest_ = value == "earliest" || value == "smallest" || value == "beginning";
+    }
+  }
   // End-of-partition events tell max.task.idle.ms that an empty partition is caught up.
   for (auto& [key, value] : consumerSettings) {
     if (key == "enable.partition.eof") value = "true";
@@ -287,6 +293,19 @@ void StreamThread::setPaused(const std::string& topic, int32_t partition, Route&
     }
   }
   rd_kafka_resume_partitions(consumer_.get(), list.get());
+  if (route.nextOffset < 0 && route.noCommittedOffset && resetToEarliest_) {
+    // Nothing of it was delivered yet and its start is the earliest offset,
+    // which librdkafka may be looking up right now: it drops an answer that
+    // arrives after a pause or resume and asks again only 500 ms later (often
+    // twice in a row when tasks finish restoring one by one). Seeking to the
+    // beginning after the resume asks at once.
+    tp->offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), list.get(), 0); error != nullptr) {
+      KS_LOG(DEBUG, clientId_ + " could not seek " + topic + "-" + std::to_string(partition) +
+                        " to its beginning after resuming it: " + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  }
 }
 
 void StreamThread::resumeDrainedPartitions() {
@@ -551,6 +570,7 @@ void StreamThread::readCommitted(const rd_kafka_topic_partition_list_t* partitio
     auto r = t->second.find(tp.partition);
     if (r == t->second.end()) continue;
     if (tp.offset >= 0) r->second.nextOffset = tp.offset;
+    r->second.noCommittedOffset = tp.offset == RD_KAFKA_OFFSET_INVALID;
     if (tp.metadata == nullptr || tp.metadata_size == 0) continue;
     const int64_t time =
         decodePartitionTime(std::string_view(static_cast<const char*>(tp.metadata), tp.metadata_size));

@@ -63,6 +63,9 @@ class StreamThread {
     // any (-1: not known). A record below it was delivered again by the
     // consumer and is dropped; a resumed partition is fetched from it.
     int64_t nextOffset = -1;
+    // The group has no committed offset for it: it starts where
+    // auto.offset.reset says, once librdkafka has looked that offset up.
+    bool noCommittedOffset = false;
     [[nodiscard]] bool paused() const { return pausedForRestore || pausedForBuffer; }
   };
 
@@ -132,6 +135,8 @@ class StreamThread {
   };
   std::unordered_map<std::string, std::unordered_map<int32_t, Route>, TopicHash, std::equal_to<>> routes_;
   bool anyPaused_ = false;
+  // auto.offset.reset of the main consumer is earliest (its default).
+  bool resetToEarliest_ = true;
 
   StateServices stateServices_;
   KafkaHandle restoreConsumer_;

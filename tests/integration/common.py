@@ -43,14 +43,20 @@ def build_dir():
     return Path(os.environ.get("KSTREAMS_BUILD_DIR") or REPO / "build")
 
 
-def router_command():
-    override = os.environ.get("KSTREAMS_LOG_ROUTER")
+def program_command(env_var, *path):
+    """The command line of a program the tests run: $env_var (split like a
+    shell would) when set, else the built binary at <build dir>/<path...>."""
+    override = os.environ.get(env_var)
     if override:
         return shlex.split(override)
-    binary = build_dir() / "examples" / "log-router"
+    binary = build_dir().joinpath(*path)
     if not os.access(binary, os.X_OK):
-        raise TestFailure(f"{binary} not found or not executable (build the log-router target first)")
+        raise TestFailure(f"{binary} not found or not executable (build the {path[-1]} target first)")
     return [str(binary)]
+
+
+def router_command():
+    return program_command("KSTREAMS_LOG_ROUTER", "examples", "log-router")
 
 
 def bootstrap_servers():
@@ -682,13 +688,7 @@ def check_results(name, reader, produced, dropped, allow_duplicates):
 
 
 def word_count_command():
-    override = os.environ.get("KSTREAMS_WORD_COUNT")
-    if override:
-        return shlex.split(override)
-    binary = build_dir() / "examples" / "word-count"
-    if not os.access(binary, os.X_OK):
-        raise TestFailure(f"{binary} not found or not executable (build the word-count target first)")
-    return [str(binary)]
+    return program_command("KSTREAMS_WORD_COUNT", "examples", "word-count")
 
 
 _WORD_SEPARATORS = re.compile(rb"[^a-zA-Z0-9_]+")
@@ -1177,13 +1177,7 @@ MA_GRACE = 10_000
 
 
 def metrics_alerts_command():
-    override = os.environ.get("KSTREAMS_METRICS_ALERTS")
-    if override:
-        return shlex.split(override)
-    binary = build_dir() / "examples" / "metrics-alerts"
-    if not os.access(binary, os.X_OK):
-        raise TestFailure(f"{binary} not found or not executable (build the metrics-alerts target first)")
-    return [str(binary)]
+    return program_command("KSTREAMS_METRICS_ALERTS", "examples", "metrics-alerts")
 
 
 def murmur2(data):

@@ -17,7 +17,6 @@ Run with /usr/bin/python3; see common.py for the environment.
 KSTREAMS_FK_JOIN_APP overrides the program's command line."""
 
 import os
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -36,13 +35,7 @@ TIMEOUT = int(os.environ.get("KSTREAMS_IT_OUTPUT_TIMEOUT", 120))
 
 
 def app_command():
-    override = os.environ.get("KSTREAMS_FK_JOIN_APP")
-    if override:
-        return shlex.split(override)
-    binary = common.build_dir() / "tests" / "integration" / "fk-join-app"
-    if not os.access(binary, os.X_OK):
-        raise common.TestFailure(f"{binary} not found or not executable (build the fk-join-app target)")
-    return [str(binary)]
+    return common.program_command("KSTREAMS_FK_JOIN_APP", "tests", "integration", "fk-join-app")
 
 
 class FkJoinApp(common.Router):

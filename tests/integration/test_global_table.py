@@ -21,7 +21,6 @@ KSTREAMS_GLOBAL_ENRICH overrides the program's command line."""
 
 import os
 import re
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -39,13 +38,7 @@ RESTORED = re.compile(r"restored global stores \(([^)]*)\): (\d+) records from (
 
 
 def enrich_command():
-    override = os.environ.get("KSTREAMS_GLOBAL_ENRICH")
-    if override:
-        return shlex.split(override)
-    binary = common.build_dir() / "tests" / "integration" / "global-table-enrich"
-    if not os.access(binary, os.X_OK):
-        raise common.TestFailure(f"{binary} not found or not executable (build the global-table-enrich target)")
-    return [str(binary)]
+    return common.program_command("KSTREAMS_GLOBAL_ENRICH", "tests", "integration", "global-table-enrich")
 
 
 class EnrichApp(common.Router):

@@ -13,7 +13,6 @@ neighbours are. Run with /usr/bin/python3; see common.py for the environment."""
 
 import ctypes
 import os
-import shlex
 import sys
 import subprocess
 import time
@@ -41,13 +40,7 @@ def keep_none_alive(n):
 
 
 def app_command():
-    override = os.environ.get("KSTREAMS_HEADERS_PASSTHROUGH")
-    if override:
-        return shlex.split(override)
-    binary = common.build_dir() / "tests" / "integration" / "headers-passthrough"
-    if not os.access(binary, os.X_OK):
-        raise common.TestFailure(f"{binary} not found or not executable (build the headers-passthrough target)")
-    return [str(binary)]
+    return common.program_command("KSTREAMS_HEADERS_PASSTHROUGH", "tests", "integration", "headers-passthrough")
 
 
 class PassthroughApp(common.Router):

@@ -39,7 +39,6 @@ import json
 import os
 import random
 import re
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -68,13 +67,7 @@ SCENARIOS = [s for s in os.environ.get("KSTREAMS_IT_SCENARIOS", "plain,sigterm,s
 
 
 def app_command():
-    override = os.environ.get("KSTREAMS_ORDER_RECONCILE")
-    if override:
-        return shlex.split(override)
-    binary = common.build_dir() / "examples" / "order-reconcile"
-    if not os.access(binary, os.X_OK):
-        raise common.TestFailure(f"{binary} not found or not executable (build the order-reconcile target first)")
-    return [str(binary)]
+    return common.program_command("KSTREAMS_ORDER_RECONCILE", "examples", "order-reconcile")
 
 
 class ReconcileApp(common.Router):
